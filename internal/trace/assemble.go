@@ -1,0 +1,166 @@
+package trace
+
+import (
+	"cmp"
+	"slices"
+	"time"
+)
+
+// maxUntimedAt is how many origins of untimed events a Trace keeps.
+const maxUntimedAt = 5
+
+// Assemble orders events and builds the trace of id. It is pure: no I/O,
+// no clock. It sorts a copy; events itself is left as it was (the events'
+// Fields maps are shared, not copied).
+//
+// Events are ordered by time; ties keep the order of origin (Source, then
+// Path, then Line, then the order in events). An event without a time
+// sorts, for ordering only, at the time of the closest timed event before
+// it in the same file (same Source and Path, in line order), or of the
+// closest one after it when none precedes; the events of a file without
+// any time come last, in order of origin. Untimed counts the events
+// without a time and UntimedAt keeps the origins of the first five in
+// order of origin.
+//
+// Services are listed in order of first appearance in the ordered events,
+// with the first and last time of their timed events, their event count
+// and error count. A Hop is recorded at every change of service between
+// consecutive ordered events; its Gap is zero when either event is
+// untimed. Start and End are the first and last event times, zero when no
+// event has a time. Events, Services and Hops are never nil.
+func Assemble(id string, events []Event) Trace {
+	t := Trace{
+		ID:       id,
+		Events:   make([]Event, 0, len(events)),
+		Services: []Service{},
+		Hops:     []Hop{},
+	}
+	timeline, byOrigin := order(events)
+	for _, i := range timeline {
+		t.Events = append(t.Events, events[i])
+	}
+	for _, i := range byOrigin {
+		if events[i].Time.IsZero() {
+			t.Untimed++
+			if len(t.UntimedAt) < maxUntimedAt {
+				t.UntimedAt = append(t.UntimedAt, events[i].Origin)
+			}
+		}
+	}
+
+	at := make(map[string]int) // service name → index in t.Services
+	for i := range t.Events {
+		ev := &t.Events[i]
+		timed := !ev.Time.IsZero()
+		if timed {
+			if t.Start.IsZero() {
+				t.Start = ev.Time
+			}
+			t.End = ev.Time
+		}
+		if ev.Level.IsError() {
+			t.Errors++
+		}
+
+		si, ok := at[ev.Service]
+		if !ok {
+			si = len(t.Services)
+			at[ev.Service] = si
+			t.Services = append(t.Services, Service{Name: ev.Service})
+		}
+		s := &t.Services[si]
+		s.Events++
+		if ev.Level.IsError() {
+			s.Errors++
+		}
+		if timed {
+			if s.First.IsZero() {
+				s.First = ev.Time
+			}
+			s.Last = ev.Time
+		}
+
+		if i > 0 && t.Events[i-1].Service != ev.Service {
+			prev := &t.Events[i-1]
+			h := Hop{From: prev.Service, To: ev.Service, At: ev.Time}
+			if timed && !prev.Time.IsZero() {
+				h.Gap = ev.Time.Sub(prev.Time)
+			}
+			t.Hops = append(t.Hops, h)
+		}
+	}
+	return t
+}
+
+// order returns the indexes of events in timeline order and in order of
+// origin.
+func order(events []Event) (timeline, byOrigin []int) {
+	// Order of origin: source, path, line, then position in events.
+	byOrigin = make([]int, len(events))
+	for i := range byOrigin {
+		byOrigin[i] = i
+	}
+	slices.SortStableFunc(byOrigin, func(a, b int) int { return compareOrigin(events[a].Origin, events[b].Origin) })
+
+	// The time each event sorts at, and whether its file has any time.
+	type key struct {
+		at    time.Time
+		timed bool // false: the file has no timed event; sorts last
+		rank  int  // position in order of origin
+	}
+	keys := make([]key, len(events))
+	for start := 0; start < len(byOrigin); {
+		end := start + 1
+		for end < len(byOrigin) && sameFile(events[byOrigin[start]].Origin, events[byOrigin[end]].Origin) {
+			end++
+		}
+		file := byOrigin[start:end]
+		// Time of the first timed event, for untimed events before it.
+		var next time.Time
+		for _, i := range file {
+			if !events[i].Time.IsZero() {
+				next = events[i].Time
+				break
+			}
+		}
+		last := next
+		for r, i := range file {
+			if t := events[i].Time; !t.IsZero() {
+				last = t
+			}
+			keys[i] = key{at: last, timed: !next.IsZero(), rank: start + r}
+		}
+		start = end
+	}
+
+	timeline = make([]int, len(events))
+	for i := range timeline {
+		timeline[i] = i
+	}
+	slices.SortFunc(timeline, func(a, b int) int {
+		ka, kb := keys[a], keys[b]
+		if ka.timed != kb.timed {
+			if ka.timed {
+				return -1
+			}
+			return 1
+		}
+		if c := ka.at.Compare(kb.at); c != 0 {
+			return c
+		}
+		return cmp.Compare(ka.rank, kb.rank)
+	})
+	return timeline, byOrigin
+}
+
+func compareOrigin(a, b Origin) int {
+	if c := cmp.Compare(a.Source, b.Source); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.Path, b.Path); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.Line, b.Line)
+}
+
+func sameFile(a, b Origin) bool { return a.Source == b.Source && a.Path == b.Path }
