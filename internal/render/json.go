@@ -1,0 +1,306 @@
+package render
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/pipetracker/pipetracker/internal/trace"
+)
+
+// SchemaVersion is the version of the JSON document written by JSON. It
+// changes only when a change is incompatible: a field removed, renamed or
+// given another type or meaning. New fields do not change it.
+const SchemaVersion = 1
+
+// The view structs below fix the JSON document's shape and key order
+// independently of the domain types. Slices are never nil when encoded.
+
+type jsonReport struct {
+	SchemaVersion int            `json:"schema_version"`
+	Query         jsonQuery      `json:"query"`
+	Summary       jsonSummary    `json:"summary"`
+	Events        []jsonEvent    `json:"events"`
+	Services      []jsonService  `json:"services"`
+	Hops          []jsonHop      `json:"hops"`
+	LinkedIDs     []jsonLinkedID `json:"linked_ids"`
+	Warnings      []jsonWarning  `json:"warnings"`
+}
+
+type jsonQuery struct {
+	ID      string   `json:"id"`
+	Keys    []string `json:"keys"`
+	Any     bool     `json:"any"`
+	Follow  bool     `json:"follow"`
+	Since   *string  `json:"since"`
+	Until   *string  `json:"until"`
+	Sources []string `json:"sources"`
+}
+
+type jsonSummary struct {
+	ID           string      `json:"id"`
+	Events       int         `json:"events"`
+	Services     int         `json:"services"`
+	Path         []string    `json:"path"`
+	Start        *string     `json:"start"`
+	End          *string     `json:"end"`
+	DurationMS   float64     `json:"duration_ms"`
+	Errors       int         `json:"errors"`
+	Untimed      int         `json:"untimed"`
+	BytesScanned int64       `json:"bytes_scanned"`
+	Passes       int         `json:"passes"`
+	Sources      jsonSources `json:"sources"`
+	ElapsedMS    float64     `json:"elapsed_ms"`
+	Stages       []jsonStage `json:"stages"`
+}
+
+type jsonSources struct {
+	Scanned   int          `json:"scanned"`
+	Failed    int          `json:"failed"`
+	Files     int          `json:"files"`
+	Skipped   int          `json:"skipped"`
+	Truncated bool         `json:"truncated"`
+	List      []jsonSource `json:"list"`
+}
+
+type jsonSource struct {
+	Source    string  `json:"source"`
+	Files     int     `json:"files"`
+	Bytes     int64   `json:"bytes"`
+	Skipped   int     `json:"skipped"`
+	Truncated bool    `json:"truncated"`
+	Failed    bool    `json:"failed"`
+	Error     string  `json:"error"`
+	Records   int     `json:"records"`
+	ElapsedMS float64 `json:"elapsed_ms"`
+}
+
+type jsonStage struct {
+	Name      string  `json:"name"`
+	ElapsedMS float64 `json:"elapsed_ms"`
+}
+
+type jsonEvent struct {
+	Time    *string        `json:"time"`
+	Service string         `json:"service"`
+	Level   string         `json:"level"`
+	Message string         `json:"message"`
+	Fields  map[string]any `json:"fields"`
+	Matched jsonMatch      `json:"matched"`
+	Origin  jsonOrigin     `json:"origin"`
+	Raw     string         `json:"raw"`
+}
+
+type jsonMatch struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
+	Via   string `json:"via"`
+}
+
+type jsonOrigin struct {
+	Source string `json:"source"`
+	Path   string `json:"path"`
+	Line   int64  `json:"line"`
+}
+
+type jsonService struct {
+	Name   string  `json:"name"`
+	First  *string `json:"first"`
+	Last   *string `json:"last"`
+	Events int     `json:"events"`
+	Errors int     `json:"errors"`
+}
+
+type jsonHop struct {
+	From  string  `json:"from"`
+	To    string  `json:"to"`
+	At    *string `json:"at"`
+	GapMS float64 `json:"gap_ms"`
+}
+
+type jsonLinkedID struct {
+	Key    string     `json:"key"`
+	Value  string     `json:"value"`
+	Depth  int        `json:"depth"`
+	Via    string     `json:"via"`
+	From   jsonOrigin `json:"from"`
+	Events int        `json:"events"`
+}
+
+type jsonWarning struct {
+	Source  string `json:"source"`
+	Message string `json:"message"`
+}
+
+// JSON writes r as one JSON object indented by two spaces, followed by a
+// newline. The document is described in docs/json-schema.md: keys come in
+// a fixed order, arrays are never null, times are RFC 3339 in UTC with as
+// many fractional digits as needed (null when unknown), and durations are
+// milliseconds with microsecond precision. HTML characters are not escaped.
+// On error nothing is written unless w itself failed mid-way.
+func JSON(w io.Writer, r *trace.Report) error {
+	if r == nil {
+		return errors.New("render json: nil report")
+	}
+	data, err := marshalReport(r)
+	if err != nil {
+		return fmt.Errorf("render json: %w", err)
+	}
+	if _, err := w.Write(data); err != nil {
+		return fmt.Errorf("render json: %w", err)
+	}
+	return nil
+}
+
+// marshalReport encodes the view of r into a complete, indented document.
+func marshalReport(r *trace.Report) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(jsonView(r)); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// jsonView builds the document's view of r.
+func jsonView(r *trace.Report) jsonReport {
+	t := &r.Trace
+	st := &r.Stats
+	v := jsonReport{
+		SchemaVersion: SchemaVersion,
+		Query: jsonQuery{
+			ID:      r.Query.ID,
+			Keys:    nonNil(r.Query.Keys),
+			Any:     r.Query.Any,
+			Follow:  r.Query.Follow,
+			Since:   jsonTime(r.Query.Since),
+			Until:   jsonTime(r.Query.Until),
+			Sources: nonNil(r.Query.Sources),
+		},
+		Summary: jsonSummary{
+			ID:           t.ID,
+			Events:       len(t.Events),
+			Services:     len(t.Services),
+			Path:         t.Path(),
+			Start:        jsonTime(t.Start),
+			End:          jsonTime(t.End),
+			DurationMS:   millis(t.Duration()),
+			Errors:       t.Errors,
+			Untimed:      t.Untimed,
+			BytesScanned: st.BytesScanned(),
+			Passes:       st.Passes,
+			Sources: jsonSources{
+				List: make([]jsonSource, 0, len(st.Sources)),
+			},
+			ElapsedMS: millis(st.Elapsed),
+			Stages:    make([]jsonStage, 0, len(st.Stages)),
+		},
+		Events:    make([]jsonEvent, 0, len(t.Events)),
+		Services:  make([]jsonService, 0, len(t.Services)),
+		Hops:      make([]jsonHop, 0, len(t.Hops)),
+		LinkedIDs: make([]jsonLinkedID, 0, len(r.LinkedIDs)),
+		Warnings:  make([]jsonWarning, 0, len(r.Warnings)),
+	}
+	if v.Summary.ID == "" {
+		v.Summary.ID = r.Query.ID
+	}
+	srcs := &v.Summary.Sources
+	for _, s := range st.Sources {
+		if s.Failed {
+			srcs.Failed++
+		} else {
+			srcs.Scanned++
+		}
+		srcs.Files += s.Files
+		srcs.Skipped += s.Skipped
+		srcs.Truncated = srcs.Truncated || s.Truncated
+		srcs.List = append(srcs.List, jsonSource{
+			Source:    s.Source,
+			Files:     s.Files,
+			Bytes:     s.Bytes,
+			Skipped:   s.Skipped,
+			Truncated: s.Truncated,
+			Failed:    s.Failed,
+			Error:     s.Error,
+			Records:   s.Records,
+			ElapsedMS: millis(s.Elapsed),
+		})
+	}
+	for _, s := range st.Stages {
+		v.Summary.Stages = append(v.Summary.Stages, jsonStage{Name: s.Name, ElapsedMS: millis(s.Elapsed)})
+	}
+	for _, e := range t.Events {
+		fields := e.Fields
+		if fields == nil {
+			fields = map[string]any{}
+		}
+		v.Events = append(v.Events, jsonEvent{
+			Time:    jsonTime(e.Time),
+			Service: e.Service,
+			Level:   string(e.Level),
+			Message: e.Message,
+			Fields:  fields,
+			Matched: jsonMatch{Key: e.Matched.Key, Value: e.Matched.Value, Via: e.Matched.Via},
+			Origin:  origin(e.Origin),
+			Raw:     e.Raw,
+		})
+	}
+	for _, s := range t.Services {
+		v.Services = append(v.Services, jsonService{
+			Name:   s.Name,
+			First:  jsonTime(s.First),
+			Last:   jsonTime(s.Last),
+			Events: s.Events,
+			Errors: s.Errors,
+		})
+	}
+	for _, h := range t.Hops {
+		v.Hops = append(v.Hops, jsonHop{From: h.From, To: h.To, At: jsonTime(h.At), GapMS: millis(h.Gap)})
+	}
+	for _, l := range r.LinkedIDs {
+		v.LinkedIDs = append(v.LinkedIDs, jsonLinkedID{
+			Key:    l.Key,
+			Value:  l.Value,
+			Depth:  l.Depth,
+			Via:    l.Via,
+			From:   origin(l.From),
+			Events: l.Events,
+		})
+	}
+	for _, w := range r.Warnings {
+		v.Warnings = append(v.Warnings, jsonWarning{Source: w.Source, Message: w.Message})
+	}
+	return v
+}
+
+func origin(o trace.Origin) jsonOrigin {
+	return jsonOrigin{Source: o.Source, Path: o.Path, Line: o.Line}
+}
+
+// jsonTime formats t as RFC 3339 in UTC with nanoseconds trimmed of
+// trailing zeros; nil for the zero time.
+func jsonTime(t time.Time) *string {
+	if t.IsZero() {
+		return nil
+	}
+	s := t.UTC().Format(time.RFC3339Nano)
+	return &s
+}
+
+// millis returns d in milliseconds, rounded to the microsecond.
+func millis(d time.Duration) float64 {
+	return float64(d.Round(time.Microsecond).Microseconds()) / 1000
+}
+
+// nonNil returns s, or an empty slice when s is nil.
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
