@@ -1,0 +1,319 @@
+#!/usr/bin/env bash
+# Times pipetracker against ripgrep on a generated corpus.
+#
+# Usage: bench/compare.sh [--size 1GB] [--dir DIR] [--runs 10] [--warmup 2]
+#                         [--bin PATH] [--skip-double] [--strict]
+#
+#   --size SIZE     corpus size, uncompressed (default 1GB)
+#   --dir DIR       where the corpora live (default bench/out/SIZE); a corpus
+#                   already there with the same size is reused
+#   --runs N        hyperfine runs per command (default 10)
+#   --warmup N      hyperfine warm-up runs per command (default 2)
+#   --bin PATH      time this pipetracker binary instead of building one
+#   --skip-double   do not measure peak memory on a corpus of twice the size
+#   --strict        exit 1 when a target is missed
+#
+# It builds ./cmd/pipetracker and ./bench/gen, writes DIR/plain (every file
+# plain) and DIR/gzip (the same records, every file gzip-compressed) with a
+# hot id in 1 % of the records, warms the page cache, checks that each
+# pipetracker command finds exactly the events the manifest lists, then
+# times with hyperfine:
+#   1. rg -F -c ID PLAIN      vs  pipetracker trace ID --no-follow on PLAIN
+#   2. rg -F -c ID PLAIN      vs  pipetracker trace ID (following links)
+#   3. rg -z -F -c ID GZIP    vs  pipetracker trace ID --no-follow on GZIP
+#   4. rg -F -c TXN-HOT PLAIN vs  pipetracker trace TXN-HOT --no-follow
+# and prints the ratios of mean wall times (pipetracker / rg), the peak RSS
+# of each pipetracker command (/usr/bin/time -v), and the peak RSS on a
+# corpus of twice the size. Results go to DIR/results/.
+#
+# It installs nothing; on Debian: apt-get install -y ripgrep hyperfine time jq
+# (jq is optional: without it the event counts are not checked).
+#
+# Exit status: 0 done, 1 a build, the generator or pipetracker failed (or a
+# target was missed under --strict), 2 usage or missing tools.
+set -euo pipefail
+
+usage() { sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; }
+die() {
+	echo "compare.sh: $*" >&2
+	exit 1
+}
+
+size=1GB
+dir=""
+runs=10
+warmup=2
+double=1
+strict=0
+bin=""
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--size) size=${2:?--size needs a value}; shift 2 ;;
+	--size=*) size=${1#*=}; shift ;;
+	--dir) dir=${2:?--dir needs a value}; shift 2 ;;
+	--dir=*) dir=${1#*=}; shift ;;
+	--runs) runs=${2:?--runs needs a value}; shift 2 ;;
+	--runs=*) runs=${1#*=}; shift ;;
+	--warmup) warmup=${2:?--warmup needs a value}; shift 2 ;;
+	--warmup=*) warmup=${1#*=}; shift ;;
+	--bin) bin=${2:?--bin needs a value}; shift 2 ;;
+	--bin=*) bin=${1#*=}; shift ;;
+	--skip-double) double=0; shift ;;
+	--strict) strict=1; shift ;;
+	-h | --help) usage; exit 0 ;;
+	*) echo "compare.sh: unknown argument: $1" >&2; usage >&2; exit 2 ;;
+	esac
+done
+case "$runs$warmup" in
+*[!0-9]*) echo "compare.sh: --runs and --warmup take whole numbers" >&2; exit 2 ;;
+esac
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+[ -n "$dir" ] || dir="$repo/bench/out/$size"
+
+# Tools. A shell started without the login profile may lack Go on PATH.
+if ! command -v go >/dev/null 2>&1; then
+	PATH="$PATH:/usr/local/go/bin"
+fi
+missing=()
+command -v go >/dev/null 2>&1 || missing+=("go (https://go.dev/dl/)")
+command -v rg >/dev/null 2>&1 || missing+=("rg (Debian package ripgrep)")
+command -v hyperfine >/dev/null 2>&1 || missing+=("hyperfine (Debian package hyperfine)")
+[ -x /usr/bin/time ] || missing+=("/usr/bin/time (Debian package time)")
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "compare.sh: missing tools:" >&2
+	printf '  %s\n' "${missing[@]}" >&2
+	echo "  on Debian or Ubuntu: apt-get install -y ripgrep hyperfine time" >&2
+	exit 2
+fi
+have_jq=0
+if command -v jq >/dev/null 2>&1; then
+	have_jq=1
+else
+	echo "note: jq not found (Debian package jq): event counts will not be checked"
+fi
+
+mkdir -p "$dir"
+dir=$(cd "$dir" && pwd)
+results="$dir/results"
+mkdir -p "$results"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+if [ -n "$bin" ]; then
+	[ -x "$bin" ] || die "--bin $bin is not an executable file"
+	pt=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
+else
+	echo "building ./cmd/pipetracker"
+	(cd "$repo" && go build -o "$tmp/pipetracker" ./cmd/pipetracker) ||
+		die "cannot build ./cmd/pipetracker"
+	pt="$tmp/pipetracker"
+fi
+echo "building ./bench/gen"
+(cd "$repo" && go build -o "$tmp/gen" ./bench/gen) ||
+	die "cannot build ./bench/gen"
+
+# corpus NAME SIZE GEN-FLAGS… writes DIR/NAME unless it already holds a
+# corpus made with the same arguments.
+corpus() {
+	local name=$1 csize=$2
+	shift 2
+	local out="$dir/$name" args="--size $csize --hot 0.01 --seed 1 $*"
+	if [ -f "$out/manifest.json" ] && [ "$(cat "$dir/$name.args" 2>/dev/null)" = "$args" ]; then
+		echo "reusing $out"
+		return
+	fi
+	if [ -e "$out" ]; then
+		die "$out holds something else: remove it or choose another --dir"
+	fi
+	echo "generating $out ($args)"
+	# shellcheck disable=SC2086 # args are words by design
+	"$tmp/gen" --out "$out" $args || die "the generator failed for $out"
+	echo "$args" >"$dir/$name.args"
+}
+
+corpus plain "$size" --plain
+corpus gzip "$size" --gzip
+plain="$dir/plain/logs"
+gz="$dir/gzip/logs"
+manifest="$dir/plain/manifest.json"
+
+if [ $have_jq = 1 ]; then
+	id=$(jq -r '.traces[0].id' "$manifest")
+	hot=$(jq -r '.hot.id' "$manifest")
+	mapfile -t keys < <(jq -r '.match_keys[]' "$manifest")
+else
+	id=$(grep -m1 -o '"id": "TXN-9[0-9]*"' "$manifest" | cut -d'"' -f4)
+	hot=TXN-HOT
+	keys=(transaction_id request_id payment_id)
+fi
+[ -n "$id" ] || die "no known id in $manifest"
+keyflags=()
+for k in "${keys[@]}"; do keyflags+=(-k "$k"); done
+
+echo "warming the page cache"
+find "$dir/plain" "$dir/gzip" -type f -exec cat {} + >/dev/null
+
+# trace_args ID LOC [MORE…] prints the pipetracker arguments, one per line.
+trace_args() {
+	local tid=$1 loc=$2
+	shift 2
+	printf '%s\n' trace "$tid" --source "$loc" "${keyflags[@]}" "$@" --format json -o /dev/null
+}
+
+# check LABEL WANT PIPETRACKER-ARGS… runs pipetracker once, fails on a
+# non-zero exit, and compares the number of events with WANT.
+mismatches=0
+check() {
+	local label=$1 want=$2
+	shift 2
+	local args=("$@") rc=0
+	args[${#args[@]} - 1]="$tmp/check.json"
+	"$pt" "${args[@]}" 2>"$tmp/check.err" || rc=$?
+	if [ $rc -ne 0 ]; then
+		echo "compare.sh: pipetracker failed ($label), exit status $rc:" >&2
+		echo "  $pt ${args[*]}" >&2
+		sed 's/^/  /' "$tmp/check.err" >&2
+		exit 1
+	fi
+	if [ $have_jq = 1 ]; then
+		local got
+		got=$(jq '.events | length' "$tmp/check.json")
+		if [ "$got" = "$want" ]; then
+			echo "  $label: $got events, as the manifest says"
+		else
+			echo "  $label: $got events, the manifest says $want  <-- MISMATCH"
+			mismatches=$((mismatches + 1))
+		fi
+	fi
+}
+
+# shell_words ARGS… quotes each argument for hyperfine's command line.
+shell_words() { printf '%q ' "$@"; }
+
+# bench NAME RG-COMMAND PIPETRACKER-COMMAND times both and prints a row.
+rows=()
+bench() {
+	local name=$1 rgcmd=$2 ptcmd=$3
+	echo
+	echo "== $name"
+	hyperfine -N --style basic --warmup "$warmup" --runs "$runs" \
+		--export-json "$results/$name.json" --export-csv "$tmp/$name.csv" \
+		-n rg "$rgcmd" -n pipetracker "$ptcmd" ||
+		die "hyperfine failed on $name (a command exited non-zero)"
+	rows+=("$(awk -F, -v n="$name" 'NR==2{rg=$2} NR==3{p=$2} END{printf "%s %.3f %.3f %.2f", n, rg, p, p/rg}' "$tmp/$name.csv")")
+}
+
+# rss PIPETRACKER-ARGS… prints the peak RSS of one run in MiB.
+rss() {
+	/usr/bin/time -v -o "$tmp/time.txt" "$pt" "$@" >/dev/null 2>"$tmp/rss.err" ||
+		{ sed 's/^/  /' "$tmp/rss.err" >&2; die "pipetracker failed under /usr/bin/time: $*"; }
+	awk -F: '/Maximum resident set size/{printf "%.1f", $2/1024}' "$tmp/time.txt"
+}
+
+mapfile -t a_nofollow < <(trace_args "$id" "$plain" --no-follow)
+mapfile -t a_follow < <(trace_args "$id" "$plain")
+mapfile -t a_gzip < <(trace_args "$id" "$gz" --no-follow)
+mapfile -t a_hot < <(trace_args "$hot" "$plain" --no-follow)
+
+echo
+echo "checking pipetracker's answers against $manifest"
+if [ $have_jq = 1 ]; then
+	check "plain, no-follow" "$(jq '.traces[0].no_follow | length' "$manifest")" "${a_nofollow[@]}"
+	check "plain, follow" "$(jq '.traces[0].follow | length' "$manifest")" "${a_follow[@]}"
+	check "gzip, no-follow" "$(jq '.traces[0].no_follow | length' "$manifest")" "${a_gzip[@]}"
+	check "hot id, no-follow" "$(jq '.hot.records' "$manifest")" "${a_hot[@]}"
+else
+	check "plain, no-follow" "" "${a_nofollow[@]}"
+	check "plain, follow" "" "${a_follow[@]}"
+	check "gzip, no-follow" "" "${a_gzip[@]}"
+	check "hot id, no-follow" "" "${a_hot[@]}"
+fi
+
+bench plain-nofollow "$(shell_words rg -F -c "$id" "$plain")" "$(shell_words "$pt" "${a_nofollow[@]}")"
+bench plain-follow "$(shell_words rg -F -c "$id" "$plain")" "$(shell_words "$pt" "${a_follow[@]}")"
+bench gzip-nofollow "$(shell_words rg -z -F -c "$id" "$gz")" "$(shell_words "$pt" "${a_gzip[@]}")"
+bench hot-nofollow "$(shell_words rg -F -c "$hot" "$plain")" "$(shell_words "$pt" "${a_hot[@]}")"
+
+echo
+echo "measuring peak memory"
+rss_nofollow=$(rss "${a_nofollow[@]}")
+rss_follow=$(rss "${a_follow[@]}")
+rss_gzip=$(rss "${a_gzip[@]}")
+rss_hot=$(rss "${a_hot[@]}")
+rss2_nofollow="" rss2_follow="" rss2_hot="" size2=""
+if [ $double = 1 ]; then
+	num=${size%%[!0-9.]*}
+	size2="$(awk -v n="$num" 'BEGIN{print n*2}')${size#"$num"}"
+	corpus plain-x2 "$size2" --plain
+	id2=$(grep -m1 -o '"id": "TXN-9[0-9]*"' "$dir/plain-x2/manifest.json" | cut -d'"' -f4)
+	mapfile -t b < <(trace_args "$id2" "$dir/plain-x2/logs" --no-follow)
+	rss2_nofollow=$(rss "${b[@]}")
+	mapfile -t b < <(trace_args "$id2" "$dir/plain-x2/logs")
+	rss2_follow=$(rss "${b[@]}")
+	mapfile -t b < <(trace_args "$hot" "$dir/plain-x2/logs" --no-follow)
+	rss2_hot=$(rss "${b[@]}")
+fi
+
+# verdict VALUE LIMIT prints met or MISSED.
+verdict() {
+	if awk -v r="$1" -v l="$2" 'BEGIN{exit !(r <= l)}'; then
+		echo met
+	else
+		echo MISSED
+	fi
+}
+
+summary="$results/summary-$(date -u +%Y%m%dT%H%M%SZ).txt"
+{
+	echo "pipetracker vs ripgrep, $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+	echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2- | sed 's/^ //'), $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo) RAM, Linux $(uname -r)"
+	echo "tools: $(rg --version | head -1), $(hyperfine --version), $(go version | cut -d' ' -f3)"
+	echo "commit: $(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+	echo "corpus: $size plain ($plain) and gzip ($gz), seed 1; id $id; hot id $hot"
+	echo "hyperfine: --warmup $warmup --runs $runs, page cache warm"
+	echo
+	printf '%-16s %10s %16s %8s %8s  %s\n' benchmark "rg mean" "pipetracker mean" ratio target verdict
+	for row in "${rows[@]}"; do
+		read -r name rgm ptm ratio <<<"$row"
+		case $name in
+		plain-nofollow) limit=1.0 note=" (aim 0.8)" ;;
+		plain-follow) limit=2.0 note="" ;;
+		gzip-nofollow) limit=0.5 note="" ;;
+		hot-nofollow) limit=1.5 note="" ;;
+		esac
+		v=$(verdict "$ratio" "$limit")
+		printf '%-16s %9ss %15ss %7sx %7sx  %s%s\n' "$name" "$rgm" "$ptm" "$ratio" "$limit" "$v" "$note"
+	done
+	echo
+	echo "peak RSS (MiB), target <= 128 and flat as the corpus grows:"
+	printf '  %-16s %8s %8s\n' command "$size" "${size2:-}"
+	printf '  %-16s %8s %8s\n' plain-nofollow "$rss_nofollow" "$rss2_nofollow"
+	printf '  %-16s %8s %8s\n' plain-follow "$rss_follow" "$rss2_follow"
+	printf '  %-16s %8s\n' gzip-nofollow "$rss_gzip"
+	printf '  %-16s %8s %8s\n' hot-nofollow "$rss_hot" "$rss2_hot"
+	for r in "$rss_nofollow" "$rss_follow" "$rss_gzip" "$rss_hot" $rss2_nofollow $rss2_follow $rss2_hot; do
+		[ "$(verdict "$r" 128)" = met ] || echo "  MISSED: $r MiB is above 128 MiB"
+	done
+	if [ -n "$size2" ]; then
+		for pair in "$rss_nofollow:$rss2_nofollow" "$rss_follow:$rss2_follow" "$rss_hot:$rss2_hot"; do
+			before=${pair%:*} after=${pair#*:}
+			awk -v a="$before" -v b="$after" 'BEGIN{exit !(b > a*1.10 + 4)}' &&
+				echo "  MISSED: peak RSS grew from $before to $after MiB when the corpus doubled"
+		done
+	fi
+	if [ "$mismatches" -gt 0 ]; then
+		echo
+		echo "WRONG ANSWERS: $mismatches pipetracker command(s) did not return the manifest's events"
+	fi
+} | tee "$summary"
+echo "results: $summary and $results/*.json"
+
+misses=$(grep -c -e MISSED -e 'WRONG ANSWERS' "$summary" || true)
+if [ "$mismatches" -gt 0 ]; then
+	exit 1
+fi
+if [ $strict = 1 ] && [ "$misses" -gt 0 ]; then
+	exit 1
+fi
+exit 0
