@@ -1,0 +1,314 @@
+// Package file reads logs from the local file system (a directory, a file
+// or a glob) and from standard input.
+package file
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/pipetracker/pipetracker/internal/logline"
+	"github.com/pipetracker/pipetracker/internal/source"
+	"github.com/pipetracker/pipetracker/internal/source/blob"
+)
+
+// listed is how many paths a warning names before it counts the rest.
+const listed = 5
+
+// Driver returns the driver of local locations (scheme "file"): a
+// directory, read recursively; a single file; or a glob such as
+// "logs/*/app.log*" or "logs/**/*.log". Compressed files (gzip, zstd) are
+// recognised by their content, rotated names are files like any other.
+func Driver() source.Driver {
+	return source.Driver{
+		Scheme:      "file",
+		Description: "local directory (recursive), file or glob; gzip and zstd by content",
+		Open: func(spec source.Spec) (source.Source, error) {
+			return newSource(spec, logline.StartsRecord)
+		},
+	}
+}
+
+// Source reads one local location. Its Scan lists the location afresh on
+// every call. A location that is a named pipe or a device (such as the
+// /dev/fd/N of a shell's process substitution) can be read once: it is
+// kept in a private temporary file on the first Scan, which Close removes.
+type Source struct {
+	spec   source.Spec
+	loc    string // the location with a leading "~/" expanded
+	starts func([]byte) bool
+	// open opens a file for reading; tests replace it.
+	open func(name string) (io.ReadCloser, error)
+
+	mu     sync.Mutex
+	stream *Stream // for a location that is not a regular file or directory
+}
+
+func newSource(spec source.Spec, starts func([]byte) bool) (*Source, error) {
+	loc := strings.TrimPrefix(spec.Location, "file://")
+	if loc == "" {
+		return nil, errors.New("file: empty location")
+	}
+	if rest, ok := strings.CutPrefix(loc, "~/"); ok {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return nil, fmt.Errorf("file: %s: %w", spec.Location, err)
+		}
+		loc = filepath.Join(home, rest)
+	}
+	if hasMeta(loc) {
+		if _, err := filepath.Match(loc, ""); err != nil {
+			return nil, fmt.Errorf("file: %s: %w", spec.Location, err)
+		}
+	}
+	return &Source{
+		spec:   spec,
+		loc:    loc,
+		starts: starts,
+		open:   func(name string) (io.ReadCloser, error) { return os.Open(name) },
+	}, nil
+}
+
+// Scan lists the location, leaves out the files that q's limits exclude
+// (each reported in one warning), and scans the rest, several at a time.
+// It fails when the location does not exist or a glob matches nothing;
+// files that cannot be read, binary files and corrupt compressed files are
+// warnings.
+func (s *Source) Scan(ctx context.Context, q *source.Query, out source.Output) (source.Stats, error) {
+	var stats source.Stats
+	if st, err := s.streamOf(); err != nil || st != nil {
+		if err != nil {
+			return stats, err
+		}
+		return st.Scan(ctx, q, out)
+	}
+	files, err := list(ctx, s.loc, out)
+	if err != nil {
+		return stats, err
+	}
+	files = s.limit(files, q, out, &stats)
+	if len(files) == 0 || len(q.IDs) == 0 {
+		return stats, ctx.Err()
+	}
+	ids := make([][]byte, len(q.IDs))
+	for i, id := range q.IDs {
+		ids[i] = []byte(id)
+	}
+	sc, err := blob.NewScanner(ids, s.starts, blob.Options{
+		DetectBinary: true,
+		Progress:     func(n int64) { out.Progress(0, n) },
+	})
+	if err != nil {
+		return stats, fmt.Errorf("file: %w", err)
+	}
+
+	var (
+		mu       sync.Mutex
+		binaries []string
+		next     atomic.Int64
+	)
+	g, gctx := errgroup.WithContext(ctx)
+	for range min(runtime.GOMAXPROCS(0), len(files)) {
+		g.Go(func() error {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(files) {
+					return nil
+				}
+				f := files[i]
+				o, err := s.scanFile(gctx, sc, f, out)
+				if err != nil {
+					return err
+				}
+				mu.Lock()
+				switch {
+				case o.Binary:
+					stats.Skipped++
+					binaries = append(binaries, f.name)
+				case o.Bytes == 0 && o.Fault != nil:
+					stats.Skipped++ // could not be opened or read at all
+				default:
+					stats.Files++
+				}
+				stats.Bytes += o.Bytes
+				if o.CutCount > 0 {
+					stats.Truncated = true
+				}
+				mu.Unlock()
+				for _, w := range o.Warnings(f.name) {
+					out.Warn(w)
+				}
+				out.Progress(1, 0)
+			}
+		})
+	}
+	err = g.Wait()
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return stats, ctxErr
+	}
+	if err != nil {
+		return stats, err
+	}
+	if len(binaries) > 0 {
+		slices.Sort(binaries)
+		out.Warn(fmt.Sprintf("skipped %d binary %s: %s", len(binaries), plural(len(binaries), "file"), names(binaries)))
+	}
+	return stats, nil
+}
+
+// streamOf returns the stream source of a location that is neither a
+// regular file nor a directory, opening it on the first call; nil for
+// other locations.
+func (s *Source) streamOf() (*Stream, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stream != nil {
+		return s.stream, nil
+	}
+	fi, err := os.Stat(s.loc)
+	if err != nil || fi.IsDir() || fi.Mode().IsRegular() {
+		return nil, nil // list reports what is wrong
+	}
+	r, err := s.open(s.loc)
+	if err != nil {
+		return nil, fmt.Errorf("file: %w", err)
+	}
+	base := filepath.Base(s.loc)
+	s.stream = newStream(s.spec, r, r, s.loc, base, blob.ServiceFromPath(base), s.starts)
+	return s.stream, nil
+}
+
+// Close removes the copy of a stream location; other locations hold
+// nothing.
+func (s *Source) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stream == nil {
+		return nil
+	}
+	return s.stream.Close()
+}
+
+// scanFile scans one file. Its error stops the whole scan.
+func (s *Source) scanFile(ctx context.Context, sc *blob.Scanner, f entry, out source.Output) (blob.Outcome, error) {
+	r, err := s.open(f.path)
+	if err != nil {
+		if ctx.Err() != nil {
+			return blob.Outcome{}, ctx.Err()
+		}
+		return blob.Outcome{Fault: fmt.Errorf("cannot read: %w", unwrapPath(err))}, nil
+	}
+	defer r.Close()
+	service := s.spec.Service
+	if service == "" {
+		service = blob.ServiceFromPath(f.rel)
+	}
+	return blob.ScanObject(ctx, sc, r, blob.Object{Name: f.name, Path: f.rel, Service: service, ModTime: f.mod}, out)
+}
+
+// limit applies q's time window and limits to files (sorted by rel) and
+// reports what it leaves out.
+func (s *Source) limit(files []entry, q *source.Query, out source.Output, stats *source.Stats) []entry {
+	if !q.Since.IsZero() {
+		var old []string
+		files = slices.DeleteFunc(files, func(f entry) bool {
+			if f.mod.Before(q.Since) {
+				old = append(old, f.name)
+				return true
+			}
+			return false
+		})
+		if len(old) > 0 {
+			stats.Skipped += len(old)
+			out.Warn(fmt.Sprintf("skipped %d %s last modified before %s: %s",
+				len(old), plural(len(old), "file"), q.Since.UTC().Format(time.RFC3339), names(old)))
+		}
+	}
+	if q.MaxFileBytes > 0 {
+		var big []string
+		files = slices.DeleteFunc(files, func(f entry) bool {
+			if f.size > q.MaxFileBytes {
+				big = append(big, fmt.Sprintf("%s (%s)", f.name, byteSize(f.size)))
+				return true
+			}
+			return false
+		})
+		if len(big) > 0 {
+			stats.Skipped += len(big)
+			stats.Truncated = true
+			out.Warn(fmt.Sprintf("skipped %d %s larger than %s: %s",
+				len(big), plural(len(big), "file"), byteSize(q.MaxFileBytes), names(big)))
+		}
+	}
+	if q.MaxFiles > 0 && len(files) > q.MaxFiles {
+		byAge := slices.Clone(files)
+		slices.SortStableFunc(byAge, func(a, b entry) int { return b.mod.Compare(a.mod) })
+		keep := make(map[string]bool, q.MaxFiles)
+		for _, f := range byAge[:q.MaxFiles] {
+			keep[f.path] = true
+		}
+		var left []string
+		files = slices.DeleteFunc(files, func(f entry) bool {
+			if !keep[f.path] {
+				left = append(left, f.name)
+				return true
+			}
+			return false
+		})
+		stats.Skipped += len(left)
+		stats.Truncated = true
+		out.Warn(fmt.Sprintf("max_files %d reached: left out %d older %s: %s",
+			q.MaxFiles, len(left), plural(len(left), "file"), names(left)))
+	}
+	return files
+}
+
+// unwrapPath drops the operation and path of a *fs.PathError, which the
+// warning names already.
+func unwrapPath(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// names lists the first few of ns and counts the rest.
+func names(ns []string) string {
+	if len(ns) <= listed {
+		return strings.Join(ns, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(ns[:listed], ", "), len(ns)-listed)
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return word
+	}
+	return word + "s"
+}
+
+// byteSize formats n bytes for people.
+func byteSize(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit && exp < 4; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTP"[exp])
+}
