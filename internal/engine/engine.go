@@ -266,7 +266,8 @@ func (r *run) scanOne(ctx context.Context, i int, o *opened, ids []string) {
 	// Files and bytes are those of the first pass; later passes read the
 	// same data again for other ids.
 	if r.report.Stats.Passes == 1 {
-		s.Files, s.Bytes, s.Skipped = st.Files, st.Bytes, st.Skipped
+		s.Files, s.Bytes, s.Skipped, s.SkippedBy = st.Files, st.Bytes, st.Skipped, st.SkippedBy
+		s.Since, s.Until = st.Since, st.Until
 	}
 	s.Truncated = s.Truncated || st.Truncated
 	if err != nil && ctx.Err() == nil {

@@ -67,15 +67,22 @@ type jsonSources struct {
 }
 
 type jsonSource struct {
-	Source    string  `json:"source"`
-	Files     int     `json:"files"`
-	Bytes     int64   `json:"bytes"`
-	Skipped   int     `json:"skipped"`
-	Truncated bool    `json:"truncated"`
-	Failed    bool    `json:"failed"`
-	Error     string  `json:"error"`
-	Records   int     `json:"records"`
-	ElapsedMS float64 `json:"elapsed_ms"`
+	Source    string         `json:"source"`
+	Files     int            `json:"files"`
+	Bytes     int64          `json:"bytes"`
+	Skipped   int            `json:"skipped"`
+	SkippedBy map[string]int `json:"skipped_by"`
+	Window    *jsonWindow    `json:"window"`
+	Truncated bool           `json:"truncated"`
+	Failed    bool           `json:"failed"`
+	Error     string         `json:"error"`
+	Records   int            `json:"records"`
+	ElapsedMS float64        `json:"elapsed_ms"`
+}
+
+type jsonWindow struct {
+	Since *string `json:"since"`
+	Until *string `json:"until"`
 }
 
 type jsonStage struct {
@@ -219,11 +226,21 @@ func jsonView(r *trace.Report) jsonReport {
 		srcs.Files += s.Files
 		srcs.Skipped += s.Skipped
 		srcs.Truncated = srcs.Truncated || s.Truncated
+		skippedBy := s.SkippedBy
+		if skippedBy == nil {
+			skippedBy = map[string]int{}
+		}
+		var window *jsonWindow
+		if !s.Since.IsZero() || !s.Until.IsZero() {
+			window = &jsonWindow{Since: jsonTime(s.Since), Until: jsonTime(s.Until)}
+		}
 		srcs.List = append(srcs.List, jsonSource{
 			Source:    s.Source,
 			Files:     s.Files,
 			Bytes:     s.Bytes,
 			Skipped:   s.Skipped,
+			SkippedBy: skippedBy,
+			Window:    window,
 			Truncated: s.Truncated,
 			Failed:    s.Failed,
 			Error:     s.Error,

@@ -90,6 +90,36 @@ type Stats struct {
 	Bytes     int64 // bytes read (decompressed)
 	Skipped   int   // files or objects left out (binary, limits, window)
 	Truncated bool  // a limit cut the scan short
+	// SkippedBy counts the skipped files or objects by reason (one of the
+	// Skip* constants, or a driver's own short snake_case word).
+	SkippedBy map[string]int
+	// Since and Until are the time window the source actually searched,
+	// when it had to choose one (a store queried with a default window);
+	// zero when it read everything it was given.
+	Since, Until time.Time
+}
+
+// Reasons for skipping a file or object, as counted in Stats.SkippedBy.
+const (
+	SkipBinary     = "binary"         // not text
+	SkipUnreadable = "unreadable"     // could not be opened or read at all
+	SkipOld        = "before_since"   // last written before the window
+	SkipOutside    = "outside_window" // its name dates it outside the window
+	SkipTooLarge   = "max_size"       // larger than max_size_mb
+	SkipMaxFiles   = "max_files"      // beyond max_files
+	SkipExcluded   = "excluded"       // left out by include/exclude options
+)
+
+// Skip counts n files or objects skipped for reason.
+func (s *Stats) Skip(reason string, n int) {
+	if n <= 0 {
+		return
+	}
+	if s.SkippedBy == nil {
+		s.SkippedBy = make(map[string]int)
+	}
+	s.SkippedBy[reason] += n
+	s.Skipped += n
 }
 
 // Output receives what a source finds. Implementations are safe for

@@ -37,10 +37,16 @@ type Warning struct {
 
 // SourceStats says what one source did.
 type SourceStats struct {
-	Source    string        `json:"source"`
-	Files     int           `json:"files"`
-	Bytes     int64         `json:"bytes"`
-	Skipped   int           `json:"skipped"`
+	Source  string `json:"source"`
+	Files   int    `json:"files"`
+	Bytes   int64  `json:"bytes"`
+	Skipped int    `json:"skipped"`
+	// SkippedBy counts the skipped files or objects by reason.
+	SkippedBy map[string]int `json:"skipped_by"`
+	// Since and Until are the window the source searched when it chose
+	// one itself (a default window); zero otherwise.
+	Since     time.Time     `json:"since"`
+	Until     time.Time     `json:"until"`
 	Truncated bool          `json:"truncated"`
 	Failed    bool          `json:"failed"`
 	Error     string        `json:"error,omitempty"`

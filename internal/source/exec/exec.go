@@ -169,7 +169,7 @@ func (s *Source) Scan(ctx context.Context, q *source.Query, out source.Output) (
 	}
 	out.Progress(1, 0)
 	if o.Binary {
-		stats.Skipped = 1
+		stats.Skip(source.SkipBinary, 1)
 		out.Warn(fmt.Sprintf("skipped exec:%s: its output is binary", s.command))
 		return stats, nil
 	}

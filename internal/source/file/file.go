@@ -134,10 +134,10 @@ func (s *Source) Scan(ctx context.Context, q *source.Query, out source.Output) (
 				mu.Lock()
 				switch {
 				case o.Binary:
-					stats.Skipped++
+					stats.Skip(source.SkipBinary, 1)
 					binaries = append(binaries, f.name)
 				case o.Bytes == 0 && o.Fault != nil:
-					stats.Skipped++ // could not be opened or read at all
+					stats.Skip(source.SkipUnreadable, 1)
 				default:
 					stats.Files++
 				}
@@ -230,7 +230,7 @@ func (s *Source) limit(files []entry, q *source.Query, out source.Output, stats 
 			return false
 		})
 		if len(old) > 0 {
-			stats.Skipped += len(old)
+			stats.Skip(source.SkipOld, len(old))
 			out.Warn(fmt.Sprintf("skipped %d %s last modified before %s: %s",
 				len(old), plural(len(old), "file"), q.Since.UTC().Format(time.RFC3339), names(old)))
 		}
@@ -245,7 +245,7 @@ func (s *Source) limit(files []entry, q *source.Query, out source.Output, stats 
 			return false
 		})
 		if len(big) > 0 {
-			stats.Skipped += len(big)
+			stats.Skip(source.SkipTooLarge, len(big))
 			stats.Truncated = true
 			out.Warn(fmt.Sprintf("skipped %d %s larger than %s: %s",
 				len(big), plural(len(big), "file"), byteSize(q.MaxFileBytes), names(big)))
@@ -266,7 +266,7 @@ func (s *Source) limit(files []entry, q *source.Query, out source.Output, stats 
 			}
 			return false
 		})
-		stats.Skipped += len(left)
+		stats.Skip(source.SkipMaxFiles, len(left))
 		stats.Truncated = true
 		out.Warn(fmt.Sprintf("max_files %d reached: left out %d older %s: %s",
 			q.MaxFiles, len(left), plural(len(left), "file"), names(left)))

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -250,16 +251,17 @@ func TestLimits(t *testing.T) {
 		warning   string
 		skipped   int
 		truncated bool
+		skippedBy map[string]int
 	}{
-		{"no limits", source.Query{}, []string{"a.log", "b.log", "c.log", "d.log", "e.log.gz"}, "", 0, false},
+		{"no limits", source.Query{}, []string{"a.log", "b.log", "c.log", "d.log", "e.log.gz"}, "", 0, false, nil},
 		{"since", source.Query{Since: now.Add(-150 * time.Minute)}, []string{"b.log", "d.log"},
-			"skipped 3 files last modified before", 3, false},
+			"skipped 3 files last modified before", 3, false, map[string]int{source.SkipOld: 3}},
 		{"max files keeps the newest", source.Query{MaxFiles: 2}, []string{"b.log", "d.log"},
-			"max_files 2 reached: left out 3 older files: " + filepath.Join(dir, "a.log"), 3, true},
+			"max_files 2 reached: left out 3 older files: " + filepath.Join(dir, "a.log"), 3, true, map[string]int{source.SkipMaxFiles: 3}},
 		{"max file bytes", source.Query{MaxFileBytes: 1000}, []string{"a.log", "c.log", "d.log", "e.log.gz"},
-			"skipped 1 file larger than 1000 B: " + filepath.Join(dir, "b.log") + " (4.9 KiB)", 1, true},
+			"skipped 1 file larger than 1000 B: " + filepath.Join(dir, "b.log") + " (4.9 KiB)", 1, true, map[string]int{source.SkipTooLarge: 1}},
 		{"all limits", source.Query{Since: now.Add(-270 * time.Minute), MaxFileBytes: 1000, MaxFiles: 1}, []string{"d.log"},
-			"left out 2 older files", 4, true},
+			"left out 2 older files", 4, true, map[string]int{source.SkipOld: 1, source.SkipTooLarge: 1, source.SkipMaxFiles: 2}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -281,6 +283,15 @@ func TestLimits(t *testing.T) {
 			}
 			if st.Skipped != tt.skipped || st.Truncated != tt.truncated || st.Files != len(tt.want) {
 				t.Fatalf("stats %+v, want %d read, %d skipped, truncated %v", st, len(tt.want), tt.skipped, tt.truncated)
+			}
+			if tt.skippedBy == nil {
+				tt.skippedBy = map[string]int{}
+			}
+			if st.SkippedBy == nil {
+				st.SkippedBy = map[string]int{}
+			}
+			if !reflect.DeepEqual(st.SkippedBy, tt.skippedBy) {
+				t.Fatalf("skipped by %v, want %v", st.SkippedBy, tt.skippedBy)
 			}
 		})
 	}
@@ -305,7 +316,7 @@ func TestProblemFiles(t *testing.T) {
 			files:    map[string][]byte{"a.log": []byte(hit), "img.bin": []byte("\x89PNG\x00\x00TXN-1"), "z.bin": []byte("\x00TXN-1")},
 			wantRecs: []string{"a.log:1:a"},
 			warning:  "skipped 2 binary files: ",
-			stats:    source.Stats{Files: 1, Bytes: int64(len(hit)) + 11 + 6, Skipped: 2}, // binary probes count as read
+			stats:    source.Stats{Files: 1, Bytes: int64(len(hit)) + 11 + 6, Skipped: 2, SkippedBy: map[string]int{source.SkipBinary: 2}}, // binary probes count as read
 		},
 		{
 			name:     "truncated gzip",
@@ -332,7 +343,7 @@ func TestProblemFiles(t *testing.T) {
 			},
 			wantRecs: []string{"a.log:1:a"},
 			warning:  "locked.log: cannot read: permission denied",
-			stats:    source.Stats{Files: 1, Bytes: int64(len(hit)), Skipped: 1},
+			stats:    source.Stats{Files: 1, Bytes: int64(len(hit)), Skipped: 1, SkippedBy: map[string]int{source.SkipUnreadable: 1}},
 		},
 		{
 			name:     "file without read permission",
@@ -340,7 +351,7 @@ func TestProblemFiles(t *testing.T) {
 			chmod:    "locked.log",
 			wantRecs: []string{"a.log:1:a"},
 			warning:  "locked.log: cannot read: permission denied",
-			stats:    source.Stats{Files: 1, Bytes: int64(len(hit)), Skipped: 1},
+			stats:    source.Stats{Files: 1, Bytes: int64(len(hit)), Skipped: 1, SkippedBy: map[string]int{source.SkipUnreadable: 1}},
 		},
 		{
 			name:  "file that vanishes",
@@ -353,7 +364,7 @@ func TestProblemFiles(t *testing.T) {
 			},
 			wantRecs: []string{"a.log:1:a"},
 			warning:  "gone.log: cannot read: no such file or directory",
-			stats:    source.Stats{Files: 1, Bytes: int64(len(hit)), Skipped: 1},
+			stats:    source.Stats{Files: 1, Bytes: int64(len(hit)), Skipped: 1, SkippedBy: map[string]int{source.SkipUnreadable: 1}},
 		},
 		{
 			name:     "directory named like a file",
@@ -402,7 +413,7 @@ func TestProblemFiles(t *testing.T) {
 			if tt.stats.Bytes == 0 {
 				tt.stats.Bytes = st.Bytes // decompressed length up to the fault
 			}
-			if st != tt.stats {
+			if !reflect.DeepEqual(st, tt.stats) {
 				t.Fatalf("stats %+v, want %+v", st, tt.stats)
 			}
 		})

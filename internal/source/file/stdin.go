@@ -84,7 +84,7 @@ func (s *Stream) Scan(ctx context.Context, q *source.Query, out source.Output) (
 	}
 	out.Progress(1, 0)
 	if o.Binary {
-		stats.Skipped = 1
+		stats.Skip(source.SkipBinary, 1)
 		out.Warn(fmt.Sprintf("skipped %s: binary data", s.name))
 		return stats, nil
 	}
