@@ -334,6 +334,12 @@ func (out *output) event(rec *source.Record) (trace.Event, []match.KV, bool) {
 		p := logline.Parse(rec.Data, logline.Options{Location: out.o.spec.Timezone, ModTime: rec.ModTime})
 		fields = p.Fields
 		ev.Time, ev.Level, ev.Message, ev.Service = p.Time, p.Level, p.Message, p.Service
+		if ev.Time.IsZero() {
+			ev.Time = rec.Time.UTC()
+		}
+		if ev.Level == "" && rec.Level != "" {
+			ev.Level = logline.NormalizeLevel(rec.Level)
+		}
 	} else {
 		ev.Time, ev.Level, ev.Message = rec.Time, logline.NormalizeLevel(rec.Level), rec.Message
 	}

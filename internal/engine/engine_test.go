@@ -251,3 +251,50 @@ func TestTraceCancelled(t *testing.T) {
 		t.Errorf("err %v, want context.Canceled", err)
 	}
 }
+
+// fixedSource returns the same records for any query.
+type fixedSource []source.Record
+
+func (f fixedSource) Scan(_ context.Context, _ *source.Query, out source.Output) (source.Stats, error) {
+	for i := range f {
+		if err := out.Record(&f[i]); err != nil {
+			return source.Stats{}, err
+		}
+	}
+	return source.Stats{Files: 1}, nil
+}
+
+func TestTraceRecordFallbacks(t *testing.T) {
+	kafkaTime := time.Date(2025, 10, 21, 9, 0, 0, 0, time.UTC)
+	own := time.Date(2025, 10, 21, 8, 0, 0, 0, time.UTC)
+	recs := fixedSource{
+		{Data: []byte(`payload without time transaction_id=T-1`), Path: "orders/0", Line: 7, Service: "orders", Time: kafkaTime, Level: "WARNING"},
+		{Data: []byte(`2025-10-21T08:00:00Z ERROR own time transaction_id=T-1`), Path: "orders/0", Line: 8, Service: "orders", Time: kafkaTime, Level: "info"},
+		{Data: []byte(`{"id":"x"}`), Path: "dd/1", Line: 1, Service: "api", Time: kafkaTime, Level: "error", Message: "structured",
+			Fields: map[string]any{"transaction_id": "T-1"}},
+	}
+	reg := source.NewRegistry(source.Driver{Scheme: "fixed", Open: func(source.Spec) (source.Source, error) { return recs, nil }})
+	rep, err := New(reg).Trace(context.Background(), "T-1", Options{Sources: []source.Spec{{Location: "fixed://x"}}, Keys: []string{"transaction_id"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []struct {
+		time time.Time
+		lvl  trace.Level
+		msg  string
+	}{
+		{own, trace.LevelError, "own time transaction_id=T-1"},
+		// A tie in time: origin order, dd/1 before orders/0.
+		{kafkaTime, trace.LevelError, "structured"},
+		{kafkaTime, trace.LevelWarn, "payload without time transaction_id=T-1"},
+	}
+	if len(rep.Trace.Events) != len(want) {
+		t.Fatalf("%d events, want %d", len(rep.Trace.Events), len(want))
+	}
+	for i, w := range want {
+		ev := rep.Trace.Events[i]
+		if !ev.Time.Equal(w.time) || ev.Level != w.lvl || ev.Message != w.msg {
+			t.Errorf("event %d: %s %s %q, want %s %s %q", i, ev.Time, ev.Level, ev.Message, w.time, w.lvl, w.msg)
+		}
+	}
+}

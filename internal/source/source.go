@@ -77,7 +77,9 @@ type Record struct {
 	// syslog timestamps; zero when unknown.
 	ModTime time.Time
 	// Time, Level, Message and Fields are set by sources whose store has
-	// already parsed the record; Fields nil means "parse Data".
+	// already parsed the record. Fields nil means "parse Data": then Time
+	// and Level, when set, are only used where Data carries none (a Kafka
+	// record's timestamp behind a payload without one).
 	Time    time.Time
 	Level   string
 	Message string
