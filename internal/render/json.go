@@ -1,6 +1,7 @@
 package render
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -147,22 +148,38 @@ type jsonWarning struct {
 // a fixed order, arrays are never null, times are RFC 3339 in UTC with as
 // many fractional digits as needed (null when unknown), and durations are
 // milliseconds with microsecond precision. HTML characters are not escaped.
-// On error nothing is written unless w itself failed mid-way.
+// Events are streamed: on error, part of the document may have been written.
 func JSON(w io.Writer, r *trace.Report) error {
 	if r == nil {
 		return errors.New("render json: nil report")
 	}
-	data, err := marshalReport(r)
+	doc, err := marshalReport(r)
 	if err != nil {
 		return fmt.Errorf("render json: %w", err)
 	}
-	if _, err := w.Write(data); err != nil {
+	at := bytes.Index(doc, []byte(eventsKey))
+	if at < 0 {
+		return errors.New("render json: events key missing from the document")
+	}
+	head, tail := doc[:at+len(eventsKey)-1], doc[at+len(eventsKey)-1:]
+	bw := bufio.NewWriterSize(w, 256<<10)
+	bw.Write(head)
+	if len(r.Trace.Events) > 0 {
+		bw.WriteString("\n")
+		if err := writeEvents(bw, r.Trace.Events); err != nil {
+			return fmt.Errorf("render json: %w", err)
+		}
+		bw.WriteString("\n  ")
+	}
+	bw.Write(tail)
+	if err := bw.Flush(); err != nil {
 		return fmt.Errorf("render json: %w", err)
 	}
 	return nil
 }
 
-// marshalReport encodes the view of r into a complete, indented document.
+// marshalReport encodes the view of r, with an empty events array, into a
+// complete, indented document.
 func marshalReport(r *trace.Report) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
@@ -207,7 +224,7 @@ func jsonView(r *trace.Report) jsonReport {
 			ElapsedMS: millis(st.Elapsed),
 			Stages:    make([]jsonStage, 0, len(st.Stages)),
 		},
-		Events:    make([]jsonEvent, 0, len(t.Events)),
+		Events:    []jsonEvent{}, // streamed by JSON
 		Services:  make([]jsonService, 0, len(t.Services)),
 		Hops:      make([]jsonHop, 0, len(t.Hops)),
 		LinkedIDs: make([]jsonLinkedID, 0, len(r.LinkedIDs)),
@@ -250,22 +267,6 @@ func jsonView(r *trace.Report) jsonReport {
 	}
 	for _, s := range st.Stages {
 		v.Summary.Stages = append(v.Summary.Stages, jsonStage{Name: s.Name, ElapsedMS: millis(s.Elapsed)})
-	}
-	for _, e := range t.Events {
-		fields := e.Fields
-		if fields == nil {
-			fields = map[string]any{}
-		}
-		v.Events = append(v.Events, jsonEvent{
-			Time:    jsonTime(e.Time),
-			Service: e.Service,
-			Level:   string(e.Level),
-			Message: e.Message,
-			Fields:  fields,
-			Matched: jsonMatch{Key: e.Matched.Key, Value: e.Matched.Value, Via: e.Matched.Via},
-			Origin:  origin(e.Origin),
-			Raw:     e.Raw,
-		})
 	}
 	for _, s := range t.Services {
 		v.Services = append(v.Services, jsonService{

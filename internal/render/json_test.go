@@ -56,7 +56,7 @@ func TestJSONRoundTrip(t *testing.T) {
 			if dec.More() {
 				t.Fatal("more than one JSON value")
 			}
-			if want := jsonView(report()); !reflect.DeepEqual(got, want) {
+			if want := expectedView(report()); !reflect.DeepEqual(got, want) {
 				t.Errorf("round trip differs:\ngot  %+v\nwant %+v", got, want)
 			}
 		})
@@ -227,4 +227,90 @@ func lookupOK(doc map[string]any, path string) (any, bool) {
 		}
 	}
 	return cur, true
+}
+
+// expectedView is the whole document JSON should write for r: the view
+// with its events, built plainly from the domain types.
+func expectedView(r *trace.Report) jsonReport {
+	v := jsonView(r)
+	for _, e := range r.Trace.Events {
+		fields := e.Fields
+		if fields == nil {
+			fields = map[string]any{}
+		}
+		v.Events = append(v.Events, jsonEvent{
+			Time:    jsonTime(e.Time),
+			Service: e.Service,
+			Level:   string(e.Level),
+			Message: e.Message,
+			Fields:  fields,
+			Matched: jsonMatch{Key: e.Matched.Key, Value: e.Matched.Value, Via: e.Matched.Via},
+			Origin:  origin(e.Origin),
+			Raw:     e.Raw,
+		})
+	}
+	return v
+}
+
+// TestEventsEncodeAsEncodingJSON checks the hand-written event encoder
+// against encoding/json on events with every kind of field value.
+func TestEventsEncodeAsEncodingJSON(t *testing.T) {
+	events := append(fullReport().Trace.Events, hostileReport().Trace.Events...)
+	events = append(events, trace.Event{Fields: map[string]any{
+		"n": json.Number("12.50"), "neg": json.Number("-3e7"), "b": true, "nil": nil, "f": 1.5, "i": 42,
+		"empty": map[string]any{}, "list": []any{"a", json.Number("1"), map[string]any{"z": "\u2028\u2029<>&"}, []any{}},
+		"deep": map[string]any{"a": map[string]any{"b": []any{nil, false}}},
+		"ctl":  "\x00\x01\b\f\n\r\t\x7f\xff\"quote\"",
+		"strs": []string{"x", "y"},
+	}})
+	for i := range events {
+		var want bytes.Buffer
+		enc := json.NewEncoder(&want)
+		enc.SetEscapeHTML(false)
+		enc.SetIndent("    ", "  ")
+		fields := events[i].Fields
+		if fields == nil {
+			fields = map[string]any{}
+		}
+		e := events[i]
+		if err := enc.Encode(jsonEvent{
+			Time: jsonTime(e.Time), Service: e.Service, Level: string(e.Level), Message: e.Message, Fields: fields,
+			Matched: jsonMatch{Key: e.Matched.Key, Value: e.Matched.Value, Via: e.Matched.Via}, Origin: origin(e.Origin), Raw: e.Raw,
+		}); err != nil {
+			t.Fatal(err)
+		}
+		got := string(appendEvent(nil, &events[i]))
+		if w := "    " + strings.TrimSuffix(want.String(), "\n"); got != w {
+			t.Errorf("event %d:\ngot:\n%s\nwant:\n%s", i, got, w)
+		}
+	}
+}
+
+// TestJSONManyEvents checks that events streamed in parallel chunks come
+// out complete and in order.
+func TestJSONManyEvents(t *testing.T) {
+	r := fullReport()
+	base := r.Trace.Events
+	r.Trace.Events = nil
+	for i := 0; i < 5*chunkEvents+7; i++ {
+		e := base[i%len(base)]
+		e.Origin.Line = int64(i)
+		r.Trace.Events = append(r.Trace.Events, e)
+	}
+	var buf bytes.Buffer
+	if err := JSON(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	var got jsonReport
+	if err := json.Unmarshal(buf.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Events) != len(r.Trace.Events) {
+		t.Fatalf("%d events, want %d", len(got.Events), len(r.Trace.Events))
+	}
+	for i, e := range got.Events {
+		if e.Origin.Line != int64(i) {
+			t.Fatalf("event %d has line %d: out of order", i, e.Origin.Line)
+		}
+	}
 }
