@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -270,4 +271,46 @@ func writeTemp(t *testing.T, dir, name, content string) string {
 	p := filepath.Join(dir, name)
 	write(t, p, content)
 	return p
+}
+
+// TestTraceFlags checks the flags that change what is searched, over the
+// bundled examples.
+func TestTraceFlags(t *testing.T) {
+	toRoot(t)
+	base := []string{"trace", "TXN-48213", "--config", "examples/pipetracker.yaml", "--format", "json", "--no-follow"}
+	count := func(t *testing.T, extra ...string) (jsonReport, int) {
+		t.Helper()
+		code, out, errs := result(t, "", nil, append(append([]string{}, base...), extra...)...)
+		if code > 1 {
+			t.Fatalf("exit %d: %s", code, errs)
+		}
+		rep := decode(t, out)
+		return rep, len(rep.Events)
+	}
+	_, keyed := count(t)
+	anyRep, anyCount := count(t, "--any")
+	if anyCount <= keyed {
+		t.Errorf("--any found %d events, key-aware %d: --any must also find bare mentions", anyCount, keyed)
+	}
+	for _, e := range anyRep.Events {
+		if !strings.Contains(e.Raw, "TXN-48213") {
+			t.Errorf("--any matched a record without the id: %s", e.Raw)
+		}
+	}
+	if _, n := count(t, "--key", "request_id"); n != 0 {
+		t.Errorf("--key request_id found %d events for a transaction id, want 0 (--key replaces match_keys)", n)
+	}
+	rep, n := count(t, "--max-files", "1")
+	if n == 0 || n >= keyed {
+		t.Errorf("--max-files 1 found %d events, want some but fewer than %d", n, keyed)
+	}
+	if !strings.Contains(fmt.Sprint(rep.Warnings), "max_files") {
+		t.Errorf("--max-files 1: no warning naming the limit: %+v", rep.Warnings)
+	}
+	if _, n := count(t, "--until", "2025-10-21T09:14:07.100Z"); n == 0 || n >= keyed {
+		t.Errorf("--until found %d events, want some but fewer than %d", n, keyed)
+	}
+	if _, n := count(t, "--since", "1h"); n != 0 {
+		t.Errorf("--since 1h found %d events in 2025 logs, want 0", n)
+	}
 }
