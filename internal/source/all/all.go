@@ -5,8 +5,15 @@ import (
 	"io"
 
 	"github.com/pipetracker/pipetracker/internal/source"
+	"github.com/pipetracker/pipetracker/internal/source/clickhouse"
+	"github.com/pipetracker/pipetracker/internal/source/datadog"
 	"github.com/pipetracker/pipetracker/internal/source/exec"
 	"github.com/pipetracker/pipetracker/internal/source/file"
+	"github.com/pipetracker/pipetracker/internal/source/gcs"
+	"github.com/pipetracker/pipetracker/internal/source/kafka"
+	"github.com/pipetracker/pipetracker/internal/source/loki"
+	"github.com/pipetracker/pipetracker/internal/source/s3"
+	"github.com/pipetracker/pipetracker/internal/source/victorialogs"
 )
 
 // Registry returns a registry of every built-in driver; stdin is what the
@@ -16,5 +23,13 @@ func Registry(stdin io.Reader) *source.Registry {
 		file.Driver(),
 		file.StdinDriver(stdin),
 		exec.Driver(),
+		kafka.Driver(),
+		datadog.Driver(),
+		victorialogs.Driver(),
+		clickhouse.Driver(),
+		loki.Driver(),
+		s3.Driver(),
+		gcs.Driver(),
+		gcs.AliasDriver(),
 	)
 }
