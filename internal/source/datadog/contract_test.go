@@ -1,0 +1,174 @@
+package datadog
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pipetracker/pipetracker/internal/logline"
+	"github.com/pipetracker/pipetracker/internal/source"
+	"github.com/pipetracker/pipetracker/internal/source/sourcetest"
+)
+
+// TestContract runs the contract suite against the fake API. The suite
+// speaks of files and lines; Datadog of events. The fixture stores each
+// log record of a file as one event (its message the record, its service
+// the one the file's path names, a tag that sets the stored files apart
+// from those of other runs of the fixture) and searches
+// "datadog://suite:N". provenance maps each event back to the file and
+// first line it was stored from, and its Data (the event's JSON) to the
+// message, after checking both, so that the suite can compare what the
+// driver returned with what the files hold.
+func TestContract(t *testing.T) {
+	f := &fake{apiKey: testAPIKey, appKey: testAppKey}
+	srv := httptest.NewServer(f)
+	defer srv.Close()
+	t.Setenv(EnvAPIKey, testAPIKey)
+	t.Setenv(EnvAppKey, testAppKey)
+	p := &provenance{f: f, url: srv.URL, at: make(map[string]map[string]origin)}
+	sourcetest.Run(t, p.driver(Driver()), p.fixture)
+}
+
+type origin struct {
+	path string
+	line int64
+}
+
+type provenance struct {
+	f   *fake
+	url string
+
+	mu  sync.Mutex
+	n   int
+	at  map[string]map[string]origin // location → event id → file and line
+	ids int
+}
+
+func (p *provenance) fixture(t *testing.T, files map[string][]byte) source.Spec {
+	p.mu.Lock()
+	p.n++
+	tag := fmt.Sprintf("suite:%d", p.n)
+	loc := "datadog://" + tag + "?endpoint=" + p.url
+	at := make(map[string]origin)
+	p.at[loc] = at
+	var evs []fakeEvent
+	now := time.Now().Add(-time.Minute)
+	for name, data := range files {
+		for _, r := range split(data) {
+			p.ids++
+			id := fmt.Sprintf("AQAAAZ%08d", p.ids)
+			at[id] = origin{name, r.line}
+			evs = append(evs, fakeEvent{
+				ID: id, Time: now, Host: "fixture", Service: serviceOfPath(name), Status: "info",
+				Message: strings.TrimSuffix(r.data, "\r"), Tags: []string{tag, "env:test"},
+			})
+		}
+	}
+	p.mu.Unlock()
+	p.f.add(evs...)
+	return source.Spec{Location: loc}
+}
+
+type stored struct {
+	line int64
+	data string
+}
+
+// split cuts a file into log records the way the suite does: a record is
+// a line that starts one and the continuation lines after it.
+func split(data []byte) []stored {
+	if len(data) == 0 {
+		return nil
+	}
+	text := string(data)
+	lines := strings.Split(text, "\n")
+	if strings.HasSuffix(text, "\n") {
+		lines = lines[:len(lines)-1]
+	}
+	var out []stored
+	for a := 0; a < len(lines); {
+		b := a + 1
+		for b < len(lines) && lines[b] != "" && !logline.StartsRecord([]byte(strings.TrimSuffix(lines[b], "\r"))) {
+			b++
+		}
+		out = append(out, stored{int64(a + 1), strings.Join(lines[a:b], "\n")})
+		a = b
+	}
+	return out
+}
+
+func (p *provenance) driver(d source.Driver) source.Driver {
+	return source.Driver{
+		Scheme:      d.Scheme,
+		Description: d.Description,
+		Open: func(spec source.Spec) (source.Source, error) {
+			p.mu.Lock()
+			at := p.at[spec.Location]
+			p.mu.Unlock()
+			if at == nil {
+				return nil, fmt.Errorf("no fixture stored at %s", spec.Location)
+			}
+			src, err := d.Open(spec)
+			if err != nil {
+				return nil, err
+			}
+			return &mappedSource{src: src, at: at}, nil
+		},
+	}
+}
+
+type mappedSource struct {
+	src source.Source
+	at  map[string]origin
+}
+
+func (m *mappedSource) Scan(ctx context.Context, q *source.Query, out source.Output) (source.Stats, error) {
+	return m.src.Scan(ctx, q, &mappedOutput{Output: out, at: m.at})
+}
+
+func (m *mappedSource) Close() error {
+	if c, ok := m.src.(io.Closer); ok {
+		return c.Close()
+	}
+	return nil
+}
+
+type mappedOutput struct {
+	source.Output
+	at map[string]origin
+}
+
+// Record checks that r is a parsed event whose Data is the event's JSON
+// and passes it on as the file record it was stored from.
+func (m *mappedOutput) Record(r *source.Record) error {
+	o, ok := m.at[r.Path]
+	if !ok {
+		return fmt.Errorf("event %q was not stored by the fixture", r.Path)
+	}
+	var ev event
+	if err := json.Unmarshal(r.Data, &ev); err != nil || ev.ID != r.Path {
+		return fmt.Errorf("event %s: Data is not its JSON (%v): %s", r.Path, err, r.Data)
+	}
+	if r.Fields == nil || r.Time.IsZero() || r.Message != ev.Attributes.Message {
+		return fmt.Errorf("event %s: not a parsed record: fields %v time %v message %q", r.Path, r.Fields, r.Time, r.Message)
+	}
+	c := *r
+	c.Path, c.Line, c.Data = o.path, o.line, []byte(ev.Attributes.Message)
+	return m.Output.Record(&c)
+}
+
+// serviceOfPath names the service of a stored file as a log shipper would
+// tag it: its first directory, else its name before the first dot.
+func serviceOfPath(name string) string {
+	if dir, _, ok := strings.Cut(name, "/"); ok {
+		return dir
+	}
+	base, _, _ := strings.Cut(name, ".")
+	return base
+}

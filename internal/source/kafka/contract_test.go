@@ -1,0 +1,159 @@
+package kafka
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/pipetracker/pipetracker/internal/logline"
+	"github.com/pipetracker/pipetracker/internal/source"
+	"github.com/pipetracker/pipetracker/internal/source/sourcetest"
+)
+
+// TestContract runs the contract suite against the in-process cluster.
+// The suite speaks of files and lines; Kafka of topics, partitions and
+// offsets. The fixture stores each file in a partition of its own, over
+// two topics read as one comma list ("kafka://…/a,b"), one record per log
+// record; provenance then maps each record's "topic/partition" and offset
+// back to the file and first line it was stored from, so that the suite
+// can compare what the driver returned with what the files hold. A record
+// the fixture did not store fails the scan.
+func TestContract(t *testing.T) {
+	p := &provenance{at: make(map[string]map[origin]origin)}
+	sourcetest.Run(t, p.driver(Driver()), p.fixture)
+}
+
+type origin struct {
+	path string
+	line int64
+}
+
+// provenance remembers, per location, where the fixture stored each record.
+type provenance struct {
+	mu sync.Mutex
+	at map[string]map[origin]origin // location → stored at → file and line
+}
+
+// fixture stores files, file i of the sorted names in partition i/2 of
+// topic i%2, and returns the location of both topics.
+func (p *provenance) fixture(t *testing.T, files map[string][]byte) source.Spec {
+	names := make([]string, 0, len(files))
+	for name := range files {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	ntopics := min(2, max(len(names), 1))
+	parts := int32((len(names) + ntopics - 1) / ntopics)
+	topics := make([]string, ntopics)
+	for i := range topics {
+		topics[i] = newTopic(t, cluster.c, "contract", max(parts, 1))
+	}
+	now := time.Now()
+	var recs []*kgo.Record
+	var from []origin
+	for i, name := range names {
+		topic, part := topics[i%ntopics], int32(i/ntopics)
+		for _, r := range split(files[name]) {
+			recs = append(recs, rec(topic, part, now, r.data))
+			from = append(from, origin{name, r.line})
+		}
+	}
+	produce(t, cluster.prod, recs...)
+	at := make(map[origin]origin, len(recs))
+	for i, r := range recs {
+		at[origin{fmt.Sprintf("%s/%d", r.Topic, r.Partition), r.Offset}] = from[i]
+	}
+	loc := "kafka://" + cluster.addrs + "/" + strings.Join(topics, ",")
+	p.mu.Lock()
+	p.at[loc] = at
+	p.mu.Unlock()
+	return source.Spec{Location: loc}
+}
+
+type stored struct {
+	line int64
+	data string
+}
+
+// split cuts a file into log records the way the suite does: a record is
+// a line that starts one and the continuation lines after it.
+func split(data []byte) []stored {
+	if len(data) == 0 {
+		return nil
+	}
+	text := string(data)
+	lines := strings.Split(text, "\n")
+	if strings.HasSuffix(text, "\n") {
+		lines = lines[:len(lines)-1]
+	}
+	var out []stored
+	for a := 0; a < len(lines); {
+		b := a + 1
+		for b < len(lines) && !logline.StartsRecord([]byte(strings.TrimSuffix(lines[b], "\r"))) && lines[b] != "" {
+			b++
+		}
+		out = append(out, stored{int64(a + 1), strings.Join(lines[a:b], "\n")})
+		a = b
+	}
+	return out
+}
+
+// driver wraps d so that its records carry the file and line they were
+// stored from.
+func (p *provenance) driver(d source.Driver) source.Driver {
+	return source.Driver{
+		Scheme:      d.Scheme,
+		Description: d.Description,
+		Open: func(spec source.Spec) (source.Source, error) {
+			p.mu.Lock()
+			at := p.at[spec.Location]
+			p.mu.Unlock()
+			if at == nil {
+				return nil, fmt.Errorf("no fixture stored at %s", spec.Location)
+			}
+			src, err := d.Open(spec)
+			if err != nil {
+				return nil, err
+			}
+			return &mappedSource{src: src, at: at}, nil
+		},
+	}
+}
+
+type mappedSource struct {
+	src source.Source
+	at  map[origin]origin
+}
+
+func (m *mappedSource) Scan(ctx context.Context, q *source.Query, out source.Output) (source.Stats, error) {
+	return m.src.Scan(ctx, q, &mappedOutput{Output: out, at: m.at})
+}
+
+func (m *mappedSource) Close() error {
+	if c, ok := m.src.(io.Closer); ok {
+		return c.Close()
+	}
+	return nil
+}
+
+type mappedOutput struct {
+	source.Output
+	at map[origin]origin
+}
+
+func (m *mappedOutput) Record(r *source.Record) error {
+	o, ok := m.at[origin{r.Path, r.Line}]
+	if !ok {
+		return fmt.Errorf("record at %s offset %d was not stored by the fixture", r.Path, r.Line)
+	}
+	c := *r
+	c.Path, c.Line = o.path, o.line
+	return m.Output.Record(&c)
+}

@@ -1,0 +1,216 @@
+package kafka
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Defaults of the options.
+const (
+	DefaultWindow      = 24 * time.Hour
+	DefaultMaxRecords  = 100000
+	DefaultDialTimeout = 10 * time.Second
+	DefaultReadTimeout = 30 * time.Second
+)
+
+// optionNames are the options a kafka location accepts, from the entry's
+// options or as query parameters of the location.
+var optionNames = []string{
+	"topic_regex", "service", "default_window", "max_records",
+	"dial_timeout", "read_timeout", "sasl", "tls", "ca_file", "cert_file", "key_file",
+}
+
+// settings are a location's parsed options.
+type settings struct {
+	brokers     []string
+	topics      []string
+	regex       *regexp.Regexp
+	service     string
+	window      time.Duration
+	maxRecords  int
+	dialTimeout time.Duration
+	readTimeout time.Duration
+	sasl        string // "", "plain", "scram-sha-256" or "scram-sha-512"
+	tls         bool
+	caFile      string
+	certFile    string
+	keyFile     string
+}
+
+// topicName is what Kafka accepts as a topic name.
+var topicName = regexp.MustCompile(`^[A-Za-z0-9._-]{1,249}$`)
+
+// parseLocation reads "kafka://b1:9092,b2:9092/t1,t2?opt=v" and the
+// entry's options (a query parameter wins over an option of the same name).
+func parseLocation(location string, options map[string]string) (*settings, error) {
+	rest := location
+	if i := strings.Index(rest, "://"); i >= 0 {
+		rest = rest[i+3:]
+	}
+	rest, rawQuery, _ := strings.Cut(rest, "?")
+	hosts, path, _ := strings.Cut(rest, "/")
+	if strings.Contains(hosts, "@") {
+		return nil, errors.New("credentials do not belong in the location: set KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD")
+	}
+	s := &settings{
+		window:      DefaultWindow,
+		maxRecords:  DefaultMaxRecords,
+		dialTimeout: DefaultDialTimeout,
+		readTimeout: DefaultReadTimeout,
+	}
+	for _, b := range strings.Split(hosts, ",") {
+		if b = strings.TrimSpace(b); b != "" {
+			if strings.ContainsAny(b, " \t/") {
+				return nil, fmt.Errorf("broker %q is not host:port", b)
+			}
+			s.brokers = append(s.brokers, b)
+		}
+	}
+	if len(s.brokers) == 0 {
+		return nil, errors.New("no broker: write kafka://host:9092/topic")
+	}
+	for _, t := range strings.Split(path, ",") {
+		if t = strings.TrimSpace(t); t == "" {
+			continue
+		}
+		if !topicName.MatchString(t) {
+			return nil, fmt.Errorf("%q is not a topic name (letters, digits, '.', '_' and '-')", t)
+		}
+		s.topics = append(s.topics, t)
+	}
+
+	opts := make(map[string]string, len(options))
+	for k, v := range options {
+		opts[k] = v
+	}
+	params, err := url.ParseQuery(rawQuery)
+	if err != nil {
+		return nil, fmt.Errorf("query parameters: %w", err)
+	}
+	for k, v := range params {
+		opts[k] = v[len(v)-1]
+	}
+	if err := s.apply(opts); err != nil {
+		return nil, err
+	}
+	if len(s.topics) == 0 && s.regex == nil {
+		return nil, errors.New("no topic: write kafka://host:9092/topic or set topic_regex")
+	}
+	return s, nil
+}
+
+// apply checks and sets the options.
+func (s *settings) apply(opts map[string]string) error {
+	names := make([]string, 0, len(opts))
+	for k := range opts {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		v := strings.TrimSpace(opts[name])
+		var err error
+		switch name {
+		case "topic_regex":
+			if s.regex, err = regexp.Compile(v); err != nil {
+				return fmt.Errorf("option topic_regex: %w", err)
+			}
+		case "service":
+			s.service = v
+		case "default_window":
+			if s.window, err = ParseWindow(v); err != nil {
+				return fmt.Errorf("option default_window: %w", err)
+			}
+		case "max_records":
+			if s.maxRecords, err = strconv.Atoi(v); err != nil || s.maxRecords <= 0 {
+				return fmt.Errorf("option max_records %q is not a positive number", v)
+			}
+		case "dial_timeout":
+			if s.dialTimeout, err = positiveDuration(v); err != nil {
+				return fmt.Errorf("option dial_timeout: %w", err)
+			}
+		case "read_timeout":
+			if s.readTimeout, err = positiveDuration(v); err != nil {
+				return fmt.Errorf("option read_timeout: %w", err)
+			}
+		case "sasl":
+			switch m := strings.ToLower(v); m {
+			case "", "none":
+				s.sasl = ""
+			case "plain", "scram-sha-256", "scram-sha-512":
+				s.sasl = m
+			default:
+				return fmt.Errorf("option sasl %q: choose plain, scram-sha-256 or scram-sha-512", v)
+			}
+		case "tls":
+			if s.tls, err = strconv.ParseBool(v); err != nil {
+				return fmt.Errorf("option tls %q is not true or false", v)
+			}
+		case "ca_file":
+			s.caFile = v
+		case "cert_file":
+			s.certFile = v
+		case "key_file":
+			s.keyFile = v
+		default:
+			return fmt.Errorf("unknown option %q (known: %s)", name, strings.Join(optionNames, ", "))
+		}
+	}
+	if (s.certFile == "") != (s.keyFile == "") {
+		return errors.New("options cert_file and key_file go together")
+	}
+	if s.caFile != "" || s.certFile != "" {
+		s.tls = true
+	}
+	return nil
+}
+
+func positiveDuration(v string) (time.Duration, error) {
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("%q is not a positive duration such as 10s", v)
+	}
+	return d, nil
+}
+
+// ParseWindow reads a window length: a Go duration ("36h", "90m") or a
+// number of days, alone or before a duration ("3d", "1d12h").
+func ParseWindow(v string) (time.Duration, error) {
+	bad := fmt.Errorf("%q is not a duration such as 24h or 3d", v)
+	days := time.Duration(0)
+	if i := strings.IndexByte(v, 'd'); i > 0 {
+		n, err := strconv.Atoi(v[:i])
+		if err != nil || n < 0 || n > 100000 {
+			return 0, bad
+		}
+		days = time.Duration(n) * 24 * time.Hour
+		v = v[i+1:]
+		if v == "" {
+			v = "0s"
+		}
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 || days+d <= 0 {
+		return 0, bad
+	}
+	return days + d, nil
+}
+
+// window returns the time range to read for a query's bounds: what the
+// query leaves open is filled in from the default window length, back from
+// until or from now. chosen reports whether anything was filled in.
+func window(since, until, now time.Time, length time.Duration) (from, to time.Time, chosen bool) {
+	from, to = since, until
+	if to.IsZero() {
+		to, chosen = now, true
+	}
+	if from.IsZero() {
+		from, chosen = to.Add(-length), true
+	}
+	return from, to, chosen
+}
