@@ -1,0 +1,245 @@
+package clickhouse
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pipetracker/pipetracker/internal/source"
+)
+
+// Defaults of the source options.
+const (
+	DefaultTable      = "otel_logs"
+	DefaultDatabase   = "default"
+	DefaultWindow     = 24 * time.Hour
+	DefaultMaxRecords = 100000
+	DefaultTimeout    = 60 * time.Second
+)
+
+// Environment variables that supply credentials when the options do not
+// (the names clickhouse-client reads).
+const (
+	EnvUser     = "CLICKHOUSE_USER"
+	EnvPassword = "CLICKHOUSE_PASSWORD"
+)
+
+// Column roles and the OpenTelemetry Collector exporter's column names,
+// the defaults. Each can be renamed with the option "<role>_column", or
+// left out by setting it to "".
+var columnDefaults = []struct{ role, name string }{
+	{"time", "Timestamp"},
+	{"trace_id", "TraceId"},
+	{"span_id", "SpanId"},
+	{"severity", "SeverityText"},
+	{"service", "ServiceName"},
+	{"body", "Body"},
+	{"attributes", "LogAttributes"},
+	{"resource_attributes", "ResourceAttributes"},
+	{"path", ""},
+	{"line", ""},
+}
+
+// Attribute column kinds.
+const (
+	attrMap    = "map"    // Map(String, String): the exporter's
+	attrNested = "nested" // Nested(key String, value String)
+	attrJSON   = "json"   // a String holding a JSON object
+)
+
+// optionNames are the options a location's query parameters may set.
+var optionNames = func() map[string]bool {
+	m := map[string]bool{
+		"table": true, "attributes_type": true, "resource_attributes_type": true, "attribute_keys": true,
+		"default_window": true, "max_records": true, "timeout": true, "secure": true,
+		"username": true, "password": true, "password_env": true,
+	}
+	for _, c := range columnDefaults {
+		m[c.role+"_column"] = true
+	}
+	return m
+}()
+
+// identifier is what a database, table or column name may be: letters,
+// digits and underscores, dotted for Nested subcolumns. Names are quoted
+// in the query all the same.
+var identifier = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$`)
+
+// config is a source's settings, read from its location and options.
+type config struct {
+	addr     string
+	database string
+	table    string
+	columns  map[string]string // role → column name; "" when the table has none
+	attrType string
+	resType  string
+	keys     []string // attribute keys that may hold an id; none means every value
+
+	window     time.Duration
+	maxRecords int
+	timeout    time.Duration
+	secure     bool
+
+	username, password string
+}
+
+// parseConfig reads spec: spec.Options, then the location's query
+// parameters (which win), then the environment for what neither sets.
+func parseConfig(spec source.Spec, getenv func(string) string) (*config, error) {
+	loc := source.Redact(spec.Location)
+	u, err := url.Parse(spec.Location)
+	if err != nil {
+		return nil, fmt.Errorf("clickhouse: %s: bad location", loc)
+	}
+	if u.Host == "" {
+		return nil, fmt.Errorf("clickhouse: %s: no host (want clickhouse://host:9000/db?table=otel_logs)", loc)
+	}
+	if u.User != nil {
+		return nil, fmt.Errorf("clickhouse: %s: credentials in the location are not accepted: set the username and password options or %s and %s", loc, EnvUser, EnvPassword)
+	}
+	opts := make(map[string]string, len(spec.Options))
+	for k, v := range spec.Options {
+		opts[k] = v
+	}
+	for k, vs := range queryParams(u.RawQuery) {
+		if !optionNames[k] {
+			return nil, fmt.Errorf("clickhouse: %s: unknown parameter %q", loc, k)
+		}
+		if k == "password" {
+			return nil, fmt.Errorf("clickhouse: %s: option password is not accepted in the location: set it in the source's options or %s", loc, EnvPassword)
+		}
+		opts[k] = vs[len(vs)-1]
+	}
+	c := &config{
+		addr:       u.Host,
+		database:   strings.Trim(u.Path, "/"),
+		table:      DefaultTable,
+		columns:    make(map[string]string),
+		attrType:   attrMap,
+		resType:    attrMap,
+		window:     DefaultWindow,
+		maxRecords: DefaultMaxRecords,
+		timeout:    DefaultTimeout,
+	}
+	if u.Port() == "" {
+		c.addr = u.Host + ":9000"
+	}
+	if c.database == "" {
+		c.database = DefaultDatabase
+	}
+	if v, ok := opts["table"]; ok {
+		c.table = v
+	}
+	for _, name := range []string{c.database, c.table} {
+		if !identifier.MatchString(name) || strings.Contains(name, ".") {
+			return nil, fmt.Errorf("clickhouse: %s: %q is not a plain database or table name", loc, name)
+		}
+	}
+	for _, col := range columnDefaults {
+		name, ok := opts[col.role+"_column"]
+		if !ok {
+			name = col.name
+		}
+		if name != "" && !identifier.MatchString(name) {
+			return nil, fmt.Errorf("clickhouse: %s: option %s_column %q is not a column name", loc, col.role, name)
+		}
+		c.columns[col.role] = name
+	}
+	if c.columns["time"] == "" || c.columns["body"] == "" {
+		return nil, fmt.Errorf("clickhouse: %s: the time and body columns are required", loc)
+	}
+	for opt, dst := range map[string]*string{"attributes_type": &c.attrType, "resource_attributes_type": &c.resType} {
+		if v, ok := opts[opt]; ok {
+			switch v {
+			case attrMap, attrNested, attrJSON:
+				*dst = v
+			default:
+				return nil, fmt.Errorf("clickhouse: %s: option %s %q is not map, nested or json", loc, opt, v)
+			}
+		}
+	}
+	for k := range strings.SplitSeq(opts["attribute_keys"], ",") {
+		if k = strings.TrimSpace(k); k != "" {
+			c.keys = append(c.keys, k)
+		}
+	}
+	if v, ok := opts["default_window"]; ok {
+		if c.window, err = parseWindow(v); err != nil {
+			return nil, fmt.Errorf("clickhouse: %s: option default_window: %w", loc, err)
+		}
+	}
+	if v, ok := opts["max_records"]; ok {
+		if c.maxRecords, err = strconv.Atoi(v); err != nil || c.maxRecords <= 0 {
+			return nil, fmt.Errorf("clickhouse: %s: option max_records %q is not a positive number", loc, v)
+		}
+	}
+	if v, ok := opts["timeout"]; ok {
+		if c.timeout, err = time.ParseDuration(v); err != nil || c.timeout < time.Second {
+			return nil, fmt.Errorf("clickhouse: %s: option timeout %q is not a duration of a second or more", loc, v)
+		}
+	}
+	if v, ok := opts["secure"]; ok {
+		if c.secure, err = strconv.ParseBool(v); err != nil {
+			return nil, fmt.Errorf("clickhouse: %s: option secure %q is not true or false", loc, v)
+		}
+	}
+	c.username = firstOf(opts["username"], getenv(EnvUser))
+	c.password = opts["password"]
+	if c.password == "" && opts["password_env"] != "" {
+		c.password = getenv(opts["password_env"])
+	}
+	if c.password == "" {
+		c.password = getenv(EnvPassword)
+	}
+	return c, nil
+}
+
+func firstOf(vs ...string) string {
+	for _, v := range vs {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// parseWindow reads a Go duration ("36h") or whole days ("3d").
+func parseWindow(s string) (time.Duration, error) {
+	bad := errors.New("want a duration such as 24h or 3d, got " + strconv.Quote(s))
+	if n, ok := strings.CutSuffix(s, "d"); ok {
+		days, err := strconv.Atoi(n)
+		if err != nil || days <= 0 {
+			return 0, bad
+		}
+		return time.Duration(days) * 24 * time.Hour, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return 0, bad
+	}
+	return d, nil
+}
+
+// queryParams reads a location's query parameters; %XX escapes are
+// decoded where they are valid, and nothing else is (a ";" stays).
+func queryParams(raw string) url.Values {
+	out := make(url.Values)
+	for p := range strings.SplitSeq(raw, "&") {
+		if p == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(p, "=")
+		if uk, err := url.PathUnescape(k); err == nil {
+			k = uk
+		}
+		if uv, err := url.PathUnescape(v); err == nil {
+			v = uv
+		}
+		out[k] = append(out[k], v)
+	}
+	return out
+}

@@ -1,0 +1,201 @@
+package loki
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pipetracker/pipetracker/internal/source"
+)
+
+// Defaults of the source options.
+const (
+	DefaultWindow     = 24 * time.Hour
+	DefaultMaxRecords = 100000
+	// DefaultPageSize is Loki's default max_entries_limit_per_query: a
+	// query asks for at most this many entries at once.
+	DefaultPageSize = 5000
+	DefaultTimeout  = 60 * time.Second
+)
+
+// optionNames are the options a location's query parameters may set;
+// every other query parameter is passed to query_range as is.
+var optionNames = map[string]bool{
+	"query": true, "default_window": true, "max_records": true, "limit": true,
+	"timeout": true, "tls": true, "path_label": true, "line_label": true,
+	"service_label": true, "tenant": true,
+	"username": true, "password": true, "password_env": true,
+	"bearer_token": true, "bearer_token_env": true,
+}
+
+// secretNames are options that must not be written in a location.
+var secretNames = []string{"password", "bearer_token"}
+
+// Environment variables that supply credentials and the tenant when the
+// options do not (the names logcli reads).
+const (
+	EnvUsername    = "LOKI_USERNAME"
+	EnvPassword    = "LOKI_PASSWORD"
+	EnvBearerToken = "LOKI_BEARER_TOKEN"
+	EnvOrgID       = "LOKI_ORG_ID"
+)
+
+// config is a source's settings, read from its location and options.
+type config struct {
+	base     *url.URL   // scheme, host and path prefix of the server
+	extra    url.Values // query parameters passed to the server
+	selector string     // the user's LogQL stream selector (and pipeline)
+
+	window     time.Duration
+	maxRecords int
+	pageSize   int
+	timeout    time.Duration
+
+	pathLabel, lineLabel, serviceLabel string
+
+	tenant             string
+	username, password string
+	bearerToken        string
+}
+
+// parseConfig reads spec: spec.Options, then the location's query
+// parameters (which win), then the environment for what neither sets.
+func parseConfig(spec source.Spec, getenv func(string) string) (*config, error) {
+	loc := source.Redact(spec.Location)
+	u, err := url.Parse(spec.Location)
+	if err != nil {
+		return nil, fmt.Errorf("loki: %s: bad location", loc)
+	}
+	if u.Host == "" {
+		return nil, fmt.Errorf("loki: %s: no host (want loki://host:3100?query={app=~\".+\"})", loc)
+	}
+	if u.User != nil {
+		return nil, fmt.Errorf("loki: %s: credentials in the location are not accepted: set the username and password options or %s and %s", loc, EnvUsername, EnvPassword)
+	}
+	opts := make(map[string]string, len(spec.Options))
+	for k, v := range spec.Options {
+		opts[k] = v
+	}
+	extra := make(url.Values)
+	for k, vs := range queryParams(u.RawQuery) {
+		if !optionNames[k] {
+			extra[k] = vs
+			continue
+		}
+		for _, s := range secretNames {
+			if k == s {
+				return nil, fmt.Errorf("loki: %s: option %s is not accepted in the location: set it in the source's options or the environment", loc, k)
+			}
+		}
+		opts[k] = vs[len(vs)-1]
+	}
+	c := &config{
+		extra:        extra,
+		selector:     strings.TrimSpace(opts["query"]),
+		window:       DefaultWindow,
+		maxRecords:   DefaultMaxRecords,
+		pageSize:     DefaultPageSize,
+		timeout:      DefaultTimeout,
+		pathLabel:    opts["path_label"],
+		lineLabel:    opts["line_label"],
+		serviceLabel: opts["service_label"],
+	}
+	if !strings.HasPrefix(c.selector, "{") {
+		return nil, fmt.Errorf("loki: %s: option query must be a stream selector such as {app=~\".+\"}, got %q", loc, c.selector)
+	}
+	scheme := "http"
+	if v, ok := opts["tls"]; ok {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return nil, fmt.Errorf("loki: %s: option tls %q is not true or false", loc, v)
+		}
+		if b {
+			scheme = "https"
+		}
+	}
+	c.base = &url.URL{Scheme: scheme, Host: u.Host, Path: strings.TrimSuffix(u.Path, "/")}
+	if v, ok := opts["default_window"]; ok {
+		if c.window, err = parseWindow(v); err != nil {
+			return nil, fmt.Errorf("loki: %s: option default_window: %w", loc, err)
+		}
+	}
+	for name, dst := range map[string]*int{"max_records": &c.maxRecords, "limit": &c.pageSize} {
+		if v, ok := opts[name]; ok {
+			if *dst, err = strconv.Atoi(v); err != nil || *dst <= 0 {
+				return nil, fmt.Errorf("loki: %s: option %s %q is not a positive number", loc, name, v)
+			}
+		}
+	}
+	if v, ok := opts["timeout"]; ok {
+		if c.timeout, err = time.ParseDuration(v); err != nil || c.timeout <= 0 {
+			return nil, fmt.Errorf("loki: %s: option timeout %q is not a duration such as 30s", loc, v)
+		}
+	}
+	c.tenant = firstOf(opts["tenant"], getenv(EnvOrgID))
+	c.username = firstOf(opts["username"], getenv(EnvUsername))
+	c.password = firstOf(opts["password"], envOption(opts, "password_env", getenv), getenv(EnvPassword))
+	c.bearerToken = firstOf(opts["bearer_token"], envOption(opts, "bearer_token_env", getenv), getenv(EnvBearerToken))
+	if c.bearerToken != "" && c.username != "" {
+		return nil, fmt.Errorf("loki: %s: both a bearer token and a username are set: use one", loc)
+	}
+	return c, nil
+}
+
+// envOption returns the value of the environment variable that option
+// name names, "" when it is not set.
+func envOption(opts map[string]string, name string, getenv func(string) string) string {
+	if v := opts[name]; v != "" {
+		return getenv(v)
+	}
+	return ""
+}
+
+func firstOf(vs ...string) string {
+	for _, v := range vs {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// parseWindow reads a Go duration ("36h") or whole days ("3d").
+func parseWindow(s string) (time.Duration, error) {
+	bad := errors.New("want a duration such as 24h or 3d, got " + strconv.Quote(s))
+	if n, ok := strings.CutSuffix(s, "d"); ok {
+		days, err := strconv.Atoi(n)
+		if err != nil || days <= 0 {
+			return 0, bad
+		}
+		return time.Duration(days) * 24 * time.Hour, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return 0, bad
+	}
+	return d, nil
+}
+
+// queryParams reads a location's query parameters. Unlike a form, a "+"
+// stays a "+" (query languages use it: {app=~".+"}); %XX escapes are
+// decoded where they are valid.
+func queryParams(raw string) url.Values {
+	out := make(url.Values)
+	for p := range strings.SplitSeq(raw, "&") {
+		if p == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(p, "=")
+		if uk, err := url.PathUnescape(k); err == nil {
+			k = uk
+		}
+		if uv, err := url.PathUnescape(v); err == nil {
+			v = uv
+		}
+		out[k] = append(out[k], v)
+	}
+	return out
+}

@@ -1,0 +1,227 @@
+package victorialogs
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pipetracker/pipetracker/internal/source"
+)
+
+// Defaults of the source options.
+const (
+	DefaultWindow     = 24 * time.Hour
+	DefaultMaxRecords = 100000
+	DefaultTimeout    = 60 * time.Second
+)
+
+// optionNames are the options a location's query parameters may set;
+// every other query parameter is passed to /select/logsql/query as is.
+var optionNames = map[string]bool{
+	"query": true, "fields": true, "match": true,
+	"default_window": true, "max_records": true, "timeout": true, "tls": true,
+	"path_field": true, "line_field": true, "service_field": true, "level_field": true,
+	"account_id": true, "project_id": true,
+	"username": true, "password": true, "password_env": true,
+	"bearer_token": true, "bearer_token_env": true,
+}
+
+// secretNames are options that must not be written in a location.
+var secretNames = []string{"password", "bearer_token"}
+
+// Environment variables that supply credentials and the tenant when the
+// options do not.
+const (
+	EnvUsername    = "VICTORIALOGS_USERNAME"
+	EnvPassword    = "VICTORIALOGS_PASSWORD"
+	EnvBearerToken = "VICTORIALOGS_BEARER_TOKEN"
+	EnvAccountID   = "VICTORIALOGS_ACCOUNT_ID"
+	EnvProjectID   = "VICTORIALOGS_PROJECT_ID"
+)
+
+// config is a source's settings, read from its location and options.
+type config struct {
+	base   *url.URL   // scheme, host and path prefix of the server
+	extra  url.Values // query parameters passed to the server
+	filter string     // the user's LogsQL query; "*" when none
+	fields []string   // fields searched for the ids; ["*"] is every field
+	substr bool       // match ids as substrings instead of phrases
+
+	window     time.Duration
+	maxRecords int
+	timeout    time.Duration
+
+	pathField, lineField     string
+	serviceField, levelField string
+
+	accountID, projectID string
+	username, password   string
+	bearerToken          string
+}
+
+// parseConfig reads spec: spec.Options, then the location's query
+// parameters (which win), then the environment for what neither sets.
+func parseConfig(spec source.Spec, getenv func(string) string) (*config, error) {
+	loc := source.Redact(spec.Location)
+	u, err := url.Parse(spec.Location)
+	if err != nil {
+		return nil, fmt.Errorf("victorialogs: %s: bad location", loc)
+	}
+	if u.Host == "" {
+		return nil, fmt.Errorf("victorialogs: %s: no host (want victorialogs://host:9428)", loc)
+	}
+	if u.User != nil {
+		return nil, fmt.Errorf("victorialogs: %s: credentials in the location are not accepted: set the username and password options or %s and %s", loc, EnvUsername, EnvPassword)
+	}
+	opts := make(map[string]string, len(spec.Options))
+	for k, v := range spec.Options {
+		opts[k] = v
+	}
+	extra := make(url.Values)
+	for k, vs := range queryParams(u.RawQuery) {
+		if !optionNames[k] {
+			extra[k] = vs
+			continue
+		}
+		for _, s := range secretNames {
+			if k == s {
+				return nil, fmt.Errorf("victorialogs: %s: option %s is not accepted in the location: set it in the source's options or the environment", loc, k)
+			}
+		}
+		opts[k] = vs[len(vs)-1]
+	}
+	c := &config{
+		extra:        extra,
+		filter:       strings.TrimSpace(opts["query"]),
+		window:       DefaultWindow,
+		maxRecords:   DefaultMaxRecords,
+		timeout:      DefaultTimeout,
+		pathField:    opts["path_field"],
+		lineField:    opts["line_field"],
+		serviceField: opts["service_field"],
+		levelField:   opts["level_field"],
+	}
+	if c.filter == "" {
+		c.filter = "*"
+	}
+	scheme := "http"
+	if v, ok := opts["tls"]; ok {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return nil, fmt.Errorf("victorialogs: %s: option tls %q is not true or false", loc, v)
+		}
+		if b {
+			scheme = "https"
+		}
+	}
+	c.base = &url.URL{Scheme: scheme, Host: u.Host, Path: strings.TrimSuffix(u.Path, "/")}
+
+	c.fields = []string{"*"}
+	if v := strings.TrimSpace(opts["fields"]); v != "" {
+		c.fields = nil
+		for f := range strings.SplitSeq(v, ",") {
+			if f = strings.TrimSpace(f); f != "" {
+				c.fields = append(c.fields, f)
+			}
+		}
+	}
+	switch m := opts["match"]; m {
+	case "", "phrase":
+	case "substring":
+		c.substr = true
+	default:
+		return nil, fmt.Errorf("victorialogs: %s: option match %q is not phrase or substring", loc, m)
+	}
+	if v, ok := opts["default_window"]; ok {
+		if c.window, err = parseWindow(v); err != nil {
+			return nil, fmt.Errorf("victorialogs: %s: option default_window: %w", loc, err)
+		}
+	}
+	if v, ok := opts["max_records"]; ok {
+		if c.maxRecords, err = strconv.Atoi(v); err != nil || c.maxRecords <= 0 {
+			return nil, fmt.Errorf("victorialogs: %s: option max_records %q is not a positive number", loc, v)
+		}
+	}
+	if v, ok := opts["timeout"]; ok {
+		if c.timeout, err = time.ParseDuration(v); err != nil || c.timeout <= 0 {
+			return nil, fmt.Errorf("victorialogs: %s: option timeout %q is not a duration such as 30s", loc, v)
+		}
+	}
+
+	c.accountID = firstOf(opts["account_id"], getenv(EnvAccountID))
+	c.projectID = firstOf(opts["project_id"], getenv(EnvProjectID))
+	for name, v := range map[string]string{"account_id": c.accountID, "project_id": c.projectID} {
+		if v == "" {
+			continue
+		}
+		if _, err := strconv.ParseUint(v, 10, 32); err != nil {
+			return nil, fmt.Errorf("victorialogs: %s: %s %q is not a number", loc, name, v)
+		}
+	}
+	c.username = firstOf(opts["username"], getenv(EnvUsername))
+	c.password = firstOf(opts["password"], envOption(opts, "password_env", getenv), getenv(EnvPassword))
+	c.bearerToken = firstOf(opts["bearer_token"], envOption(opts, "bearer_token_env", getenv), getenv(EnvBearerToken))
+	if c.bearerToken != "" && c.username != "" {
+		return nil, fmt.Errorf("victorialogs: %s: both a bearer token and a username are set: use one", loc)
+	}
+	return c, nil
+}
+
+// envOption returns the value of the environment variable that option
+// name names, "" when it is not set.
+func envOption(opts map[string]string, name string, getenv func(string) string) string {
+	if v := opts[name]; v != "" {
+		return getenv(v)
+	}
+	return ""
+}
+
+func firstOf(vs ...string) string {
+	for _, v := range vs {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// parseWindow reads a Go duration ("36h") or whole days ("3d").
+func parseWindow(s string) (time.Duration, error) {
+	bad := errors.New("want a duration such as 24h or 3d, got " + strconv.Quote(s))
+	if n, ok := strings.CutSuffix(s, "d"); ok {
+		days, err := strconv.Atoi(n)
+		if err != nil || days <= 0 {
+			return 0, bad
+		}
+		return time.Duration(days) * 24 * time.Hour, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return 0, bad
+	}
+	return d, nil
+}
+
+// queryParams reads a location's query parameters. Unlike a form, a "+"
+// stays a "+" (query languages use it: {app=~".+"}); %XX escapes are
+// decoded where they are valid.
+func queryParams(raw string) url.Values {
+	out := make(url.Values)
+	for p := range strings.SplitSeq(raw, "&") {
+		if p == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(p, "=")
+		if uk, err := url.PathUnescape(k); err == nil {
+			k = uk
+		}
+		if uv, err := url.PathUnescape(v); err == nil {
+			v = uv
+		}
+		out[k] = append(out[k], v)
+	}
+	return out
+}
