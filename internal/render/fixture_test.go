@@ -171,6 +171,10 @@ func warningsReport() *trace.Report {
 			{Source: "exec:journalctl -o json -u nginx", Message: "exit status 1\njournalctl: unit nginx not found\nhint: check the unit name"},
 			{Message: "linked-id limit 100 reached; 3 ids not followed"},
 		},
+		Verifications: []trace.Verification{
+			{Service: "gateway", Endpoint: "https://gateway.internal/verify", OK: true, Status: 200, Response: map[string]any{"state": "served", "code": float64(200)}, Elapsed: 12500 * time.Microsecond},
+			{Service: "orders", Endpoint: "https://orders.internal/verify", Status: 503, Error: "HTTP 503", Elapsed: 3 * time.Millisecond},
+		},
 		Stats: trace.Stats{
 			Elapsed: 3*time.Minute + 12*time.Second + 300*time.Millisecond,
 			Sources: []trace.SourceStats{

@@ -1,5 +1,7 @@
 // Package render turns a trace report into output for people and programs:
-// a terminal timeline (text) and a stable JSON document (json). Each format
+// a terminal timeline (text), a stable JSON document (json), a
+// self-contained HTML report (html), newline-delimited JSON (ndjson), CSV
+// (csv) and a Mermaid sequence diagram (mermaid). Each format
 // lives in its own file and is listed once in the formats table.
 package render
 
@@ -44,6 +46,10 @@ func formats() []format {
 	return []format{
 		{"text", Text},
 		{"json", func(w io.Writer, r *trace.Report, _ Options) error { return JSON(w, r) }},
+		{"html", func(w io.Writer, r *trace.Report, _ Options) error { return HTML(w, r) }},
+		{"ndjson", func(w io.Writer, r *trace.Report, _ Options) error { return NDJSON(w, r) }},
+		{"csv", func(w io.Writer, r *trace.Report, _ Options) error { return CSV(w, r) }},
+		{"mermaid", func(w io.Writer, r *trace.Report, _ Options) error { return Mermaid(w, r) }},
 	}
 }
 

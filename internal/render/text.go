@@ -1,6 +1,7 @@
 package render
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -110,6 +111,7 @@ func (t *textWriter) report(r *trace.Report) {
 		t.timeline(r)
 		t.b.WriteString("\n")
 	}
+	t.verifications(r.Verifications)
 	t.warnings(r.Warnings)
 	t.elapsed(&r.Stats)
 }
@@ -400,16 +402,22 @@ func (t *textWriter) timeline(r *trace.Report) {
 		line.WriteString("  ")
 		line.WriteString(t.paint(lvlStyle, padRight(strings.ToUpper(clean(string(e.Level))), levelWidth)))
 		line.WriteString("  ")
+		var wrapped []string
 		if row.suffix == "" {
-			line.WriteString(t.paint(msgStyle, truncate(row.first, max(avail, minMessageWidth), t.g.ell)))
+			wrapped = wrapLine(row.first, max(avail, minMessageWidth), maxWrapped, t.g.ell)
+			line.WriteString(t.paint(msgStyle, wrapped[0]))
 		} else {
-			msg := truncate(row.first, avail-width(row.suffix)-2, t.g.ell)
+			wrapped = wrapLine(row.first, max(avail-width(row.suffix)-2, minMessageWidth), maxWrapped, t.g.ell)
+			msg := wrapped[0]
 			line.WriteString(t.paint(msgStyle, msg))
 			line.WriteString(strings.Repeat(" ", max(sufCol-width(msg), 2)))
 			line.WriteString(t.paint(sgrDim, row.suffix))
 		}
 		t.b.WriteString(strings.TrimRight(line.String(), " "))
 		t.b.WriteString("\n")
+		for _, l := range wrapped[1:] {
+			t.b.WriteString(strings.TrimRight(indent+t.paint(msgStyle, l), " ") + "\n")
+		}
 
 		more := row.more
 		hidden := 0
@@ -434,6 +442,49 @@ func (t *textWriter) timeline(r *trace.Report) {
 			}
 		}
 	}
+}
+
+// maxWrapped is how many lines the first line of a message may wrap to
+// before it is cut.
+const maxWrapped = 3
+
+// wrapLine breaks s into lines of at most w columns, at spaces where it
+// can (a word longer than w is cut where it reaches w), into at most n
+// lines; the last line ends with ell when text is left over. s must be
+// clean (no control characters).
+func wrapLine(s string, w, n int, ell string) []string {
+	var out []string
+	rest := s
+	for rest != "" {
+		if width(rest) <= w {
+			return append(out, rest)
+		}
+		if len(out) == n-1 {
+			return append(out, truncate(rest, w, ell))
+		}
+		space, end, col := -1, len(rest), 0
+		for i, r := range rest {
+			rw := runeWidth(r)
+			if col+rw > w {
+				end = i
+				break
+			}
+			col += rw
+			if r == ' ' {
+				space = i
+			}
+		}
+		cut := end
+		if space > 0 {
+			cut = space
+		}
+		out = append(out, strings.TrimRight(rest[:cut], " "))
+		rest = strings.TrimLeft(rest[cut:], " ")
+	}
+	if len(out) == 0 {
+		out = append(out, "")
+	}
+	return out
 }
 
 // suffix is the note at the end of an event's line: the key through
@@ -535,6 +586,51 @@ func levelStyles(l trace.Level) (level, message string) {
 		return sgrDim, sgrDim
 	}
 	return "", ""
+}
+
+// verifications writes one line per verifier answer: the service, ok or
+// what failed, and the answer as compact JSON cut to the width; with
+// Verbose also the endpoint.
+func (t *textWriter) verifications(vs []trace.Verification) {
+	if len(vs) == 0 {
+		return
+	}
+	t.b.WriteString("verified:\n")
+	name := 0
+	for _, v := range vs {
+		name = max(name, width(clean(v.Service)))
+	}
+	name = min(name, maxServiceWidth)
+	for _, v := range vs {
+		svc := padRight(truncate(clean(v.Service), name, t.g.ell), name)
+		line := "  " + t.paint(t.serviceStyle(v.Service), svc) + "  "
+		var rest string
+		if v.OK {
+			line += t.paint(sgrBold, "ok") + "      "
+			rest = fmt.Sprintf("HTTP %d %s", v.Status, compactJSON(v.Response))
+		} else {
+			line += t.paint(sgrRed, "failed") + "  "
+			rest = clean(lines(v.Error)[0])
+		}
+		rest += " (" + fmtSeconds(v.Elapsed) + ")"
+		room := max(t.width-width(svc)-12, minMessageWidth)
+		t.b.WriteString(line + truncate(clean(rest), room, t.g.ell) + "\n")
+		if t.opt.Verbose && v.Endpoint != "" {
+			t.b.WriteString("    " + clean(v.Endpoint) + "\n")
+		}
+	}
+}
+
+// compactJSON encodes v on one line with keys sorted; "{}" for nil.
+func compactJSON(v map[string]any) string {
+	if v == nil {
+		return "{}"
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "{}"
+	}
+	return string(b)
 }
 
 // warnings writes each warning with its source.
