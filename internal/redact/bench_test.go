@@ -1,0 +1,100 @@
+package redact
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"testing"
+
+	"github.com/pipetracker/pipetracker/internal/engine"
+	"github.com/pipetracker/pipetracker/internal/source"
+	"github.com/pipetracker/pipetracker/internal/source/file"
+	"github.com/pipetracker/pipetracker/internal/trace"
+)
+
+// benchReport is a report of n events, a third of them carrying personal
+// data, the way a busy trace looks.
+func benchReport(n int) *trace.Report {
+	rep := &trace.Report{Query: trace.Query{ID: "TXN-48213"}, Trace: trace.Trace{ID: "TXN-48213"}}
+	for i := range n {
+		msg := fmt.Sprintf("2025-10-21T09:14:%02d.123Z INFO checkout transaction_id=TXN-48213 step=%d duration_ms=%d status=200", i%60, i, i*7)
+		if i%3 == 0 {
+			msg += fmt.Sprintf(" customer=anna%d@example.com card=4111 1111 1111 1111 phone=+44 20 7946 %04d", i, i%10000)
+		}
+		rep.Trace.Events = append(rep.Trace.Events, trace.Event{
+			Message: msg, Raw: msg,
+			Fields:  map[string]any{"transaction_id": "TXN-48213", "step": json.Number(fmt.Sprint(i)), "user": map[string]any{"email": fmt.Sprintf("u%d@example.com", i), "token": "abc"}},
+			Matched: trace.Match{Key: "transaction_id", Value: "TXN-48213"},
+		})
+	}
+	return rep
+}
+
+func BenchmarkReport(b *testing.B) {
+	r, err := New(Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	base := benchReport(1000)
+	var size int64
+	for _, ev := range base.Trace.Events {
+		size += int64(len(ev.Message) + len(ev.Raw))
+	}
+	b.SetBytes(size)
+	b.ReportAllocs()
+	for b.Loop() {
+		b.StopTimer()
+		rep := benchReport(1000)
+		b.StartTimer()
+		r.Report(rep)
+	}
+}
+
+func BenchmarkString(b *testing.B) {
+	r, err := New(Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, tc := range []struct{ name, s string }{
+		{"clean", "2025-10-21T09:14:03.123Z INFO checkout transaction_id=TXN-48213 step=4 duration_ms=28 status=200 order_id=ORD-2025-000123"},
+		{"dirty", "2025-10-21T09:14:03.123Z INFO checkout transaction_id=TXN-48213 customer=anna@example.com card=4111 1111 1111 1111 password=hunter2"},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			b.SetBytes(int64(len(tc.s)))
+			for b.Loop() {
+				r.String(tc.s, []string{"TXN-48213"}, nil)
+			}
+		})
+	}
+}
+
+// BenchmarkExamples redacts the report of the bundled example trace, the
+// trace of the README.
+func BenchmarkExamples(b *testing.B) {
+	reg := source.NewRegistry(file.Driver())
+	opt := engine.Options{
+		Sources: []source.Spec{{Location: "../../examples/logs"}},
+		Keys:    []string{"transaction_id", "request_id", "payment_id"},
+		Follow:  true, MaxLinkDepth: 3, MaxLinkedIDs: 100,
+	}
+	base, err := engine.New(reg).Trace(context.Background(), "TXN-48213", opt)
+	if err != nil {
+		b.Fatal(err)
+	}
+	r, err := New(Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var size int64
+	for _, ev := range base.Trace.Events {
+		size += int64(len(ev.Raw))
+	}
+	b.SetBytes(size)
+	b.ReportMetric(float64(len(base.Trace.Events)), "events")
+	for b.Loop() {
+		rep := *base
+		rep.Trace.Events = slices.Clone(base.Trace.Events)
+		r.Report(&rep)
+	}
+}
