@@ -1,0 +1,189 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/coder/websocket/wsjson"
+
+	"github.com/pipetracker/pipetracker/internal/config"
+	"github.com/pipetracker/pipetracker/internal/server"
+	"github.com/pipetracker/pipetracker/internal/source/all"
+	"github.com/pipetracker/pipetracker/internal/trace"
+)
+
+func appendLine(t *testing.T, path, text string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY|os.O_CREATE, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteString(text); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+}
+
+func waitText(t *testing.T, b *serveLogBuffer, want string) string {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		if s := b.String(); strings.Contains(s, want) {
+			return s
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no %q in %q", want, b.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestTraceFollow(t *testing.T) {
+	dir := t.TempDir()
+	log := filepath.Join(dir, "api", "app.log")
+	appendLine(t, log, `{"time":"2025-10-21T09:00:00Z","level":"info","msg":"first","transaction_id":"TXN-7"}`+"\n")
+	var out, errb serveLogBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	exit := make(chan int, 1)
+	go func() {
+		exit <- run(ctx, []string{"trace", "TXN-7", "--source", dir, "--key", "transaction_id", "--follow", "--format", "ndjson"},
+			func(string) string { return "" }, strings.NewReader(""), &out, &errb)
+	}()
+	waitText(t, &errb, "following new records")
+	waitText(t, &out, `"message":"first"`)
+	appendLine(t, log, `{"time":"2025-10-21T09:00:05Z","level":"error","msg":"later, mail jane.doe@example.com","transaction_id":"TXN-7"}`+"\n")
+	appendLine(t, log, `{"time":"2025-10-21T09:00:06Z","level":"info","msg":"not ours","transaction_id":"TXN-8"}`+"\n")
+	got := waitText(t, &out, `later`)
+	var last map[string]any
+	lines := strings.Split(strings.TrimSpace(got), "\n")
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &last); err != nil {
+		t.Fatal(err)
+	}
+	if last["type"] != "event" || strings.Contains(got, "jane.doe") || !strings.Contains(last["message"].(string), "REDACTED") {
+		t.Errorf("followed line %v", last)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if strings.Contains(out.String(), "not ours") {
+		t.Error("a record of another id was printed")
+	}
+	cancel()
+	select {
+	case code := <-exit:
+		if code != exitFound {
+			t.Fatalf("exit %d: %s", code, errb.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("--follow did not stop")
+	}
+}
+
+func TestCheckFollow(t *testing.T) {
+	tests := []struct {
+		name, format, output string
+		ok                   bool
+	}{
+		{"text", "text", "", true},
+		{"ndjson", "ndjson", "-", true},
+		{"json", "json", "", false},
+		{"html", "html", "", false},
+		{"to a file", "text", "out.txt", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := checkFollow(tt.format, tt.output); (err == nil) != tt.ok {
+				t.Fatalf("checkFollow = %v", err)
+			}
+		})
+	}
+	code, _, errs := result(t, "", nil, "trace", "X", "--source", t.TempDir(), "--follow", "--format", "csv")
+	if code != exitError || !strings.Contains(errs, "--follow needs") {
+		t.Errorf("exit %d %s", code, errs)
+	}
+}
+
+func TestServeLive(t *testing.T) {
+	dir := t.TempDir()
+	log := filepath.Join(dir, "api", "app.log")
+	appendLine(t, log, `{"time":"2025-10-21T09:00:00Z","level":"info","msg":"first","transaction_id":"TXN-7"}`+"\n")
+	e := &env{getenv: func(string) string { return "" }, stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard, reg: all.Registry(strings.NewReader(""))}
+	cfg, err := config.Parse("p.yaml", []byte("log_sources: ["+dir+"]\nmatch_keys: [transaction_id]\n"), config.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tracer, follower, err := e.serveTracer(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := server.New(server.Config{Trace: tracer, Follow: follower})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv.Handler())
+	defer ts.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	c, _, err := websocket.Dial(ctx, strings.Replace(ts.URL, "http", "ws", 1)+"/trace/TXN-7/live", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseNow()
+	readMsg := func() map[string]any {
+		var m map[string]any
+		if err := wsjson.Read(ctx, c, &m); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	if m := readMsg(); m["message"] != "first" {
+		t.Fatalf("first message %v", m)
+	}
+	if m := readMsg(); m["type"] != "caught_up" {
+		t.Fatalf("second message %v", m)
+	}
+	appendLine(t, log, `{"time":"2025-10-21T09:00:05Z","level":"info","msg":"card 4111 1111 1111 1111","transaction_id":"TXN-7"}`+"\n")
+	m := readMsg()
+	if m["type"] != "event" || strings.Contains(m["message"].(string), "4111") {
+		t.Fatalf("live message %v", m)
+	}
+	c.Close(websocket.StatusNormalClosure, "")
+}
+
+func TestWriteEventLine(t *testing.T) {
+	ev := trace.Event{
+		Time: time.Date(2025, 10, 21, 9, 0, 3, 0, time.UTC), Service: "api", Level: "error", Message: "two\nlines",
+		Matched: trace.Match{Key: "transaction_id", Value: "TXN-9"}, Origin: trace.Origin{Source: "./logs", Path: "api/app.log", Line: 3},
+	}
+	fromEnd := ev
+	fromEnd.Origin.Line = 0
+	tests := []struct {
+		name, format string
+		ev           trace.Event
+		want         string
+	}{
+		{"text", "text", ev, "2025-10-21 09:00:03.000  api          ERROR two lines  [api/app.log:3]\n"},
+		{"text, line unknown", "text", fromEnd, "2025-10-21 09:00:03.000  api          ERROR two lines  [api/app.log]\n"},
+		{"ndjson", "ndjson", ev, `{"type":"event","time":"2025-10-21T09:00:03Z","service":"api","level":"error","message":"two\nlines","fields":{},"matched":{"key":"transaction_id","value":"TXN-9","via":""},"origin":{"source":"./logs","path":"api/app.log","line":3},"raw":""}` + "\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var b strings.Builder
+			if err := writeEventLine(&b, tt.format, tt.ev); err != nil {
+				t.Fatal(err)
+			}
+			if b.String() != tt.want {
+				t.Errorf("got  %q\nwant %q", b.String(), tt.want)
+			}
+		})
+	}
+}
