@@ -60,7 +60,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
 		return &codeError{exitError, fmt.Errorf("%w: %w", errUsage, err)}
 	})
-	root.AddCommand(traceCmd(e), configCmd(e), sourcesCmd(e), versionCmd(e))
+	root.AddCommand(traceCmd(e), configCmd(e), sourcesCmd(e), versionCmd(e), secretCmd(e), decryptCmd(e), serveCmd(e))
 
 	err := root.ExecuteContext(ctx)
 	if err == nil {

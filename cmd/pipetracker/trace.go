@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -16,6 +17,7 @@ import (
 	"github.com/pipetracker/pipetracker/internal/render"
 	"github.com/pipetracker/pipetracker/internal/source"
 	"github.com/pipetracker/pipetracker/internal/trace"
+	"github.com/pipetracker/pipetracker/internal/verify"
 )
 
 type traceFlags struct {
@@ -32,6 +34,9 @@ type traceFlags struct {
 	maxSizeMB int
 	verbose   bool
 	noColor   bool
+	noRedact  bool
+	quiet     bool
+	follow    bool
 }
 
 func traceCmd(e *env) *cobra.Command {
@@ -66,6 +71,9 @@ func traceCmd(e *env) *cobra.Command {
 	fl.IntVar(&f.maxSizeMB, "max-size-mb", -1, "skip files larger than this many MB (0: no limit; overrides output.max_size_mb)")
 	fl.BoolVarP(&f.verbose, "verbose", "v", false, "show origins, raw records and the time of each stage")
 	fl.BoolVar(&f.noColor, "no-color", false, "never colour the output (also NO_COLOR)")
+	fl.BoolVar(&f.noRedact, "no-redact", false, "show personal data and credentials as logged (redaction is on by default)")
+	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress line on stderr (it is shown only when stderr is a terminal)")
+	fl.BoolVarP(&f.follow, "follow", "f", false, "after the report, print the new records of the trace as local log files are written, until Ctrl-C")
 	return c
 }
 
@@ -116,18 +124,44 @@ func (e *env) trace(cmd *cobra.Command, id string, f *traceFlags) error {
 	if format == "" {
 		return &codeError{exitError, fmt.Errorf("%w: unknown --format %q (choose %s)", errUsage, f.format, strings.Join(render.Formats(), ", "))}
 	}
+	if f.follow {
+		if err := checkFollow(format, f.output); err != nil {
+			return &codeError{exitError, err}
+		}
+	}
 
-	rep, err := engine.New(e.reg).Trace(cmd.Context(), id, opt)
+	sec, err := e.securityFor(cfg, f.noRedact)
 	if err != nil {
 		return &codeError{exitError, err}
 	}
 
-	w, closeOut, err := e.openOutput(f.output)
+	var prog *progress
+	if !f.quiet && isTerminal(e.stderr) {
+		prog = startProgress(e.stderr, progressEvery)
+		opt.Progress = prog.add
+	}
+	rep, err := engine.New(sec.registry(e.reg)).Trace(cmd.Context(), id, opt)
+	if prog != nil {
+		prog.stop()
+	}
 	if err != nil {
 		return &codeError{exitError, err}
 	}
+	verifyTrace(cmd.Context(), rep, id, cfg.VerifierEndpoints)
+	// Nothing leaves the process before redaction.
+	sec.redactReport(rep)
+
+	outPath := f.output
+	if outPath == "" && format == "html" {
+		outPath = defaultReportPath(cfg.Output.Path, id, format)
+	}
+	w, closeOut, err := e.openOutput(outPath)
+	if err != nil {
+		return &codeError{exitError, err}
+	}
+	w, closeOut = sec.seal(outPath, w, closeOut)
 	ropt := render.Options{Verbose: f.verbose}
-	if f.output == "" && isTerminal(e.stdout) {
+	if outPath == "" && isTerminal(e.stdout) {
 		ropt.Unicode = true
 		ropt.Color = !f.noColor && e.getenv("NO_COLOR") == ""
 		ropt.Width = terminalWidth(e.stdout)
@@ -139,9 +173,12 @@ func (e *env) trace(cmd *cobra.Command, id string, f *traceFlags) error {
 	if err := closeOut(); err != nil {
 		return &codeError{exitError, err}
 	}
+	if f.output == "" && outPath != "" {
+		fmt.Fprintf(e.stderr, "pipetracker: wrote %s\n", outPath)
+	}
 
 	// The text view lists warnings itself; elsewhere stderr carries them.
-	toTerminalText := format == "text" && (f.output == "" || f.output == "-")
+	toTerminalText := format == "text" && (outPath == "" || outPath == "-")
 	for _, w := range rep.Warnings {
 		if toTerminalText {
 			break
@@ -152,6 +189,9 @@ func (e *env) trace(cmd *cobra.Command, id string, f *traceFlags) error {
 			fmt.Fprintf(e.stderr, "pipetracker: warning: %s\n", w.Message)
 		}
 	}
+	if f.follow {
+		return e.followTrace(cmd.Context(), rep, opt, sec, format)
+	}
 	for _, s := range rep.Stats.Sources {
 		if s.Failed {
 			return &codeError{code: exitError, err: fmt.Errorf("%d of %d sources failed", failedCount(rep), len(rep.Stats.Sources))}
@@ -161,6 +201,39 @@ func (e *env) trace(cmd *cobra.Command, id string, f *traceFlags) error {
 		return &codeError{code: exitNothing, err: nil}
 	}
 	return nil
+}
+
+// verifyTrace asks the verifier endpoints of the services in the trace
+// about the request and records the answers in rep; each failed answer
+// also becomes a warning.
+func verifyTrace(ctx context.Context, rep *trace.Report, id string, endpoints map[string]string) {
+	if len(endpoints) == 0 || len(rep.Trace.Events) == 0 {
+		return
+	}
+	rep.Verifications = verify.Run(ctx, id, rep.Trace.Path(), endpoints, verify.Options{})
+	for _, v := range rep.Verifications {
+		if !v.OK {
+			rep.Warnings = append(rep.Warnings, trace.Warning{Source: v.Endpoint, Message: "verifier for " + v.Service + ": " + v.Error})
+		}
+	}
+}
+
+// defaultReportPath is where a report goes without -o: dir/trace_<id>.<ext>,
+// with the characters of id that are unsafe in a file name replaced by _.
+func defaultReportPath(dir, id, ext string) string {
+	if dir == "" {
+		dir = "."
+	}
+	name := []byte(id)
+	for i, c := range name {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+			name[i] = '_'
+		}
+	}
+	if len(name) > 0 && name[0] == '.' {
+		name[0] = '_'
+	}
+	return filepath.Join(dir, "trace_"+string(name)+"."+ext)
 }
 
 func failedCount(rep *trace.Report) int {

@@ -54,6 +54,9 @@ type Output struct {
 type Security struct {
 	// EncryptLogs makes every report written to disk encrypted.
 	EncryptLogs bool
+	// SecretsDir is the directory of the .<name>_secret files; "" is the
+	// working directory.
+	SecretsDir string
 }
 
 // Config is a loaded and validated configuration.
@@ -68,6 +71,8 @@ type Config struct {
 	// VerifierEndpoints maps a service name to an absolute http(s) URL.
 	VerifierEndpoints map[string]string
 	Security          Security
+	// Redaction says what is removed from reports before they leave.
+	Redaction Redaction
 	// FollowLinks adds the other match keys' values of matched records to
 	// the search.
 	FollowLinks bool
@@ -75,6 +80,8 @@ type Config struct {
 	MaxLinkDepth int
 	// MaxLinkedIDs bounds how many linked ids are added.
 	MaxLinkedIDs int
+	// Server holds the settings of the HTTP API.
+	Server Server
 }
 
 // Problem is one thing wrong with a configuration.
@@ -148,6 +155,7 @@ func Default() *Config {
 		FollowLinks:  true,
 		MaxLinkDepth: 3,
 		MaxLinkedIDs: 100,
+		Redaction:    Redaction{Enabled: true, Mode: "mask"},
 	}
 }
 

@@ -69,6 +69,7 @@ func TestSeedFilesLoad(t *testing.T) {
 				FollowLinks:       true,
 				MaxLinkDepth:      3,
 				MaxLinkedIDs:      100,
+				Redaction:         Redaction{Enabled: true, Mode: "mask"},
 			},
 		},
 		{
@@ -86,6 +87,7 @@ func TestSeedFilesLoad(t *testing.T) {
 				FollowLinks:       true,
 				MaxLinkDepth:      3,
 				MaxLinkedIDs:      100,
+				Redaction:         Redaction{Enabled: true, Mode: "mask"},
 			},
 		},
 	}
@@ -132,7 +134,7 @@ func TestProblems(t *testing.T) {
 		{
 			name: "unknown top-level key without a near one",
 			yaml: "colour: red\n",
-			want: []Problem{{f, 1, 1, "", `unknown field "colour"; known fields: log_sources, match_keys, output, verifier_endpoints, security, follow_links, max_link_depth, max_linked_ids`}},
+			want: []Problem{{f, 1, 1, "", `unknown field "colour"; known fields: log_sources, match_keys, output, verifier_endpoints, security, redaction, follow_links, max_link_depth, max_linked_ids, server`}},
 		},
 		{
 			name: "output key at the top level",
@@ -638,6 +640,9 @@ func TestEnvOverrides(t *testing.T) {
 				"PIPETRACKER_MAX_LINKED_IDS":        "2",
 				"PIPETRACKER_SECURITY_ENCRYPT_LOGS": "true",
 				"PIPETRACKER_VERIFIER_ENDPOINTS":    "a=http://a/v, b = https://b/v",
+				"PIPETRACKER_SECURITY_SECRETS_DIR":  "/run/secrets",
+				"PIPETRACKER_REDACTION_ENABLED":     "false",
+				"PIPETRACKER_REDACTION_MODE":        "hash",
 			},
 			check: func(t *testing.T, c *Config) {
 				want := &Config{
@@ -646,10 +651,11 @@ func TestEnvOverrides(t *testing.T) {
 					MatchKeys:         []string{"order_id", "request_id"},
 					Output:            Output{Format: "json", Path: "/tmp/reports", MaxFiles: 7, MaxSizeMB: 8},
 					VerifierEndpoints: map[string]string{"a": "http://a/v", "b": "https://b/v"},
-					Security:          Security{EncryptLogs: true},
+					Security:          Security{EncryptLogs: true, SecretsDir: "/run/secrets"},
 					FollowLinks:       false,
 					MaxLinkDepth:      1,
 					MaxLinkedIDs:      2,
+					Redaction:         Redaction{Enabled: false, Mode: "hash"},
 				}
 				if !reflect.DeepEqual(c, want) {
 					t.Errorf("got\n%+v\nwant\n%+v", c, want)
@@ -831,6 +837,7 @@ func TestDefault(t *testing.T) {
 		FollowLinks:  true,
 		MaxLinkDepth: 3,
 		MaxLinkedIDs: 100,
+		Redaction:    Redaction{Enabled: true, Mode: "mask"},
 	}
 	if !reflect.DeepEqual(b, want) {
 		t.Errorf("Default() = %+v, want %+v", b, want)

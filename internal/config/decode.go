@@ -9,9 +9,9 @@ import (
 
 // The keys of each mapping of the schema, in the order they are documented.
 var (
-	topKeys      = []string{"log_sources", "match_keys", "output", "verifier_endpoints", "security", "follow_links", "max_link_depth", "max_linked_ids"}
+	topKeys      = []string{"log_sources", "match_keys", "output", "verifier_endpoints", "security", "redaction", "follow_links", "max_link_depth", "max_linked_ids", "server"}
 	outputKeys   = []string{"format", "path", "max_files", "max_size_mb"}
-	securityKeys = []string{"encrypt_logs"}
+	securityKeys = []string{"encrypt_logs", "secrets_dir"}
 	sourceKeys   = []string{"location", "service", "timezone", "options"}
 )
 
@@ -44,6 +44,7 @@ type loader struct {
 	sources   []sourceAt       // parallel to Config.LogSources
 	keys      []where          // parallel to Config.MatchKeys
 	endpoints map[string]where // by service name
+	custom    []customAt       // parallel to Config.Redaction.Custom
 }
 
 func newLoader(name string, opt Options) *loader {
@@ -125,16 +126,23 @@ func (l *loader) decodeDocument(data []byte, c *Config) {
 			l.decodeEndpoints(v, c)
 		case "security":
 			for _, f := range l.fields(v, "security", securityKeys) {
-				if f.key == "encrypt_logs" {
+				switch f.key {
+				case "encrypt_logs":
 					l.setBool(f.value, "security.encrypt_logs", &c.Security.EncryptLogs)
+				case "secrets_dir":
+					l.setString(f.value, "security.secrets_dir", &c.Security.SecretsDir)
 				}
 			}
+		case "redaction":
+			l.decodeRedaction(v, c)
 		case "follow_links":
 			l.setBool(v, e.key, &c.FollowLinks)
 		case "max_link_depth":
 			l.setInt(v, e.key, &c.MaxLinkDepth)
 		case "max_linked_ids":
 			l.setInt(v, e.key, &c.MaxLinkedIDs)
+		case "server":
+			l.decodeServer(v, c)
 		default:
 			l.unknownField(e, "", topKeys)
 		}

@@ -23,6 +23,9 @@ const (
 	envMaxLinkedIDs      = "PIPETRACKER_MAX_LINKED_IDS"
 	envEncryptLogs       = "PIPETRACKER_SECURITY_ENCRYPT_LOGS"
 	envVerifierEndpoints = "PIPETRACKER_VERIFIER_ENDPOINTS"
+	envSecretsDir        = "PIPETRACKER_SECURITY_SECRETS_DIR"
+	envRedaction         = "PIPETRACKER_REDACTION_ENABLED"
+	envRedactionMode     = "PIPETRACKER_REDACTION_MODE"
 )
 
 // applyEnv overrides settings of c with the environment. A value that
@@ -60,6 +63,14 @@ func (l *loader) applyEnv(c *Config) {
 		c.Output.Path = v
 		l.at["output.path"] = w
 	}
+	if v, w, ok := lookup(envSecretsDir); ok {
+		c.Security.SecretsDir = v
+		l.at["security.secrets_dir"] = w
+	}
+	if v, w, ok := lookup(envRedactionMode); ok {
+		c.Redaction.Mode = strings.TrimSpace(v)
+		l.at["redaction.mode"] = w
+	}
 	ints := []struct {
 		name, field string
 		dst         *int
@@ -86,6 +97,7 @@ func (l *loader) applyEnv(c *Config) {
 	}{
 		{envFollowLinks, "follow_links", &c.FollowLinks},
 		{envEncryptLogs, "security.encrypt_logs", &c.Security.EncryptLogs},
+		{envRedaction, "redaction.enabled", &c.Redaction.Enabled},
 	}
 	for _, s := range bools {
 		if v, w, ok := lookup(s.name); ok {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/goccy/go-yaml"
 
+	"github.com/pipetracker/pipetracker/internal/redact"
 	"github.com/pipetracker/pipetracker/internal/source"
 )
 
@@ -68,10 +69,13 @@ func (c *Config) Show() ([]byte, error) {
 		{Key: "verifier_endpoints", Value: endpoints},
 		{Key: "security", Value: yaml.MapSlice{
 			{Key: "encrypt_logs", Value: c.Security.EncryptLogs},
+			{Key: "secrets_dir", Value: c.Security.SecretsDir},
 		}},
+		{Key: "redaction", Value: c.Redaction.show()},
 		{Key: "follow_links", Value: c.FollowLinks},
 		{Key: "max_link_depth", Value: c.MaxLinkDepth},
 		{Key: "max_linked_ids", Value: c.MaxLinkedIDs},
+		{Key: "server", Value: c.Server.show()},
 	}
 	out, err := yaml.MarshalWithOptions(doc, yaml.Indent(2), yaml.IndentSequence(true))
 	if err != nil {
@@ -127,4 +131,32 @@ func sortedKeys(m map[string]string) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// show is the redaction section as Show writes it: every rule with its
+// state, the custom rules and the secret field names.
+func (r *Redaction) show() yaml.MapSlice {
+	rules := yaml.MapSlice{}
+	for _, b := range redact.Rules() {
+		on := b.On
+		if v, ok := r.Rules[b.Name]; ok {
+			on = v
+		}
+		rules = append(rules, yaml.MapItem{Key: b.Name, Value: on})
+	}
+	custom := make([]any, 0, len(r.Custom))
+	for _, c := range r.Custom {
+		custom = append(custom, yaml.MapSlice{{Key: "name", Value: c.Name}, {Key: "pattern", Value: c.Pattern}})
+	}
+	fields := r.SecretFields
+	if fields == nil {
+		fields = redact.DefaultSecretFields()
+	}
+	return yaml.MapSlice{
+		{Key: "enabled", Value: r.Enabled},
+		{Key: "mode", Value: r.Mode},
+		{Key: "rules", Value: rules},
+		{Key: "custom", Value: custom},
+		{Key: "secret_fields", Value: fields},
+	}
 }

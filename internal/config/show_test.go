@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/pipetracker/pipetracker/internal/redact"
 )
 
 func TestShowMasksSecrets(t *testing.T) {
@@ -75,10 +77,13 @@ func TestShowRoundTrip(t *testing.T) {
 		MatchKeys:         []string{"transaction_id", "0x10", "~", "@timestamp"},
 		Output:            Output{Format: "ndjson", Path: "/var/tmp/reports", MaxFiles: 12, MaxSizeMB: 34},
 		VerifierEndpoints: map[string]string{"svc a": "http://localhost:8000/verify?x=1&y=2"},
-		Security:          Security{EncryptLogs: true},
-		FollowLinks:       false,
-		MaxLinkDepth:      0,
-		MaxLinkedIDs:      7,
+		Security:          Security{EncryptLogs: true, SecretsDir: "/run/my secrets"},
+		Redaction: Redaction{Enabled: false, Mode: "hash", Rules: map[string]bool{"ipv4": true, "phone": false},
+			Custom:       []RedactionRule{{Name: "member", Pattern: `MBR-\d{6} # "x": 'y'`}, {Name: "group", Pattern: `loyalty=(\w+)`}},
+			SecretFields: []string{"pin", "x-api-key"}},
+		FollowLinks:  false,
+		MaxLinkDepth: 0,
+		MaxLinkedIDs: 7,
 	}
 	tests := []struct {
 		name string
@@ -101,6 +106,22 @@ func TestShowRoundTrip(t *testing.T) {
 			want.File = "shown.yaml"
 			for i := range got.LogSources {
 				got.LogSources[i].Line = 0
+			}
+			for i := range got.Redaction.Custom {
+				got.Redaction.Custom[i].Line = 0
+			}
+			// Show writes the effective state of every rule and the
+			// effective secret field names.
+			want.Redaction.Rules = map[string]bool{}
+			for _, r := range redact.Rules() {
+				on := r.On
+				if v, ok := tt.c.Redaction.Rules[r.Name]; ok {
+					on = v
+				}
+				want.Redaction.Rules[r.Name] = on
+			}
+			if want.Redaction.SecretFields == nil {
+				want.Redaction.SecretFields = redact.DefaultSecretFields()
 			}
 			if !reflect.DeepEqual(got, &want) {
 				t.Errorf("round trip:\n%+v\nwant\n%+v\nYAML:\n%s", got, &want, out)

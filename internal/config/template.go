@@ -89,7 +89,48 @@ verifier_endpoints: {}
 
 # security: protection of what Pipetracker writes.
 security:
-  # encrypt_logs: encrypt every report written to disk.
+  # encrypt_logs: encrypt every report written to disk (a Fernet token,
+  # key in APP_SECRET_KEY; read it back with pipetracker decrypt).
   # Environment: PIPETRACKER_SECURITY_ENCRYPT_LOGS.
   encrypt_logs: false
+  # secrets_dir: the directory of the .<name>_secret files ("" is the
+  # working directory). Secrets are looked up in the environment first.
+  # Environment: PIPETRACKER_SECURITY_SECRETS_DIR.
+  secrets_dir: ""
+
+# redaction: what is removed from every report before it leaves. The traced
+# id and the linked ids are never removed.
+redaction:
+  # enabled: turn redaction on or off.
+  # Environment: PIPETRACKER_REDACTION_ENABLED.
+  enabled: true
+  # mode: mask ([REDACTED:email]) or hash (email:5f3a9c21, a keyed
+  # pseudonym; the key is the secret pipetracker_redact_key).
+  # Environment: PIPETRACKER_REDACTION_MODE.
+  mode: mask
+  # rules: built-in rules on or off; those not named keep their default
+  # (on: email, card, iban, phone, ssn, jwt, bearer, aws_key, aws_secret,
+  # secret_field; off: ipv4, ipv6, digits).
+  # rules:
+  #   ipv4: true
+  #   phone: false
+  # custom: rules of your own, a name and an RE2 expression; with a group,
+  # only the group is replaced.
+  # custom:
+  #   - name: member_id
+  #     pattern: 'MBR-[0-9]{6}'
+  # secret_fields: the field names whose values are secrets (replaces the
+  # built-in list).
+  # secret_fields: [password, passwd, secret, token, api_key, cookie]
+
+# server: the HTTP API (pipetracker serve).
+server:
+  # api_keys: the names of the secrets that hold the accepted API keys,
+  # each looked up like any secret (environment first, then the
+  # .<name>_secret file); the name is what the access log shows. A single
+  # key can also come from PIPETRACKER_API_KEY.
+  # api_keys: [api_key_dashboard, api_key_oncall]
+  # allow_source_filter: let a request narrow the trace to some of the
+  # configured sources (?source=LOCATION).
+  allow_source_filter: false
 `

@@ -19,6 +19,7 @@ var formats = []string{"text", "json", "html", "ndjson", "csv", "mermaid"}
 func (l *loader) validate(c *Config) {
 	l.validateSources(c)
 	l.validateMatchKeys(c)
+	l.validateRedaction(c)
 
 	if f := c.Output.Format; !contains(formats, f) {
 		msg := fmt.Sprintf("unknown format %q", f)

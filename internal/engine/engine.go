@@ -6,20 +6,26 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sync/errgroup"
 
 	"github.com/pipetracker/pipetracker/internal/logline"
 	"github.com/pipetracker/pipetracker/internal/match"
 	"github.com/pipetracker/pipetracker/internal/source"
+	"github.com/pipetracker/pipetracker/internal/source/blob"
 	"github.com/pipetracker/pipetracker/internal/trace"
 )
 
@@ -86,6 +92,16 @@ func CheckID(id string) error {
 // Trace runs the pipeline for id. It returns an error only when nothing
 // could be traced at all (a bad id, no sources, a cancelled context);
 // failures of single sources are warnings in the report.
+//
+// Linked ids are followed breadth first: the id is depth 0, and the
+// values that the events of depth d carry under the other match keys are
+// depth d+1, up to MaxLinkDepth, at most MaxLinkedIDs of them in order of
+// discovery (events in order of origin, each event's links in their
+// order). An event belongs to the shallowest depth whose ids it holds, and
+// is matched to the first of them in order of discovery. Sources that
+// support it (blob.Feed) are given the ids as they are learned, while they
+// scan, so that most files are read once; the answer is the same as if
+// each depth were searched in a pass of its own.
 func (e *Engine) Trace(ctx context.Context, id string, opt Options) (*trace.Report, error) {
 	if err := CheckID(id); err != nil {
 		return nil, err
@@ -95,11 +111,15 @@ func (e *Engine) Trace(ctx context.Context, id string, opt Options) (*trace.Repo
 	}
 	start := time.Now()
 	r := &run{
+		id:      id,
 		opt:     opt,
 		matcher: match.New(opt.Keys, opt.Any),
-		seen:    make(map[originKey]bool),
-		ids:     map[string]*trace.LinkedID{id: {Value: id}},
+		seen:    make(map[uint64]int),
+		seed:    maphash.MakeSeed(),
+		known:   map[string]bool{id: true},
+		search:  []string{id},
 	}
+	r.publish([][]string{{id}})
 	r.report.Query = trace.Query{
 		ID: id, Keys: opt.Keys, Any: opt.Any, Follow: opt.Follow,
 		Since: opt.Since, Until: opt.Until,
@@ -108,16 +128,22 @@ func (e *Engine) Trace(ctx context.Context, id string, opt Options) (*trace.Repo
 	defer r.close()
 
 	scanStart := time.Now()
-	pending := []string{id}
-	for depth := 0; len(pending) > 0; depth++ {
-		r.learning = opt.Follow && depth < opt.MaxLinkDepth
-		if err := r.pass(ctx, pending); err != nil {
-			return nil, err
+	for {
+		// Each pass asks for the ids added since the last one began; the
+		// sources that took them while they scanned skip what they did.
+		for r.asked < len(r.search) {
+			ids := slices.Clone(r.search[r.asked:])
+			r.asked = len(r.search)
+			if err := r.pass(ctx, ids); err != nil {
+				return nil, err
+			}
 		}
-		pending, r.fresh = r.fresh, nil
+		if !r.settle() {
+			break
+		}
 	}
 	scanElapsed := time.Since(scanStart)
-	if r.linkCapped {
+	if r.capped {
 		r.report.Warnings = append(r.report.Warnings, trace.Warning{
 			Message: fmt.Sprintf("linked ids capped at max_linked_ids (%d): more were seen and not followed", opt.MaxLinkedIDs),
 		})
@@ -141,7 +167,7 @@ func (e *Engine) Trace(ctx context.Context, id string, opt Options) (*trace.Repo
 	// The parse stage is summed over the workers and lies within scan.
 	st.Stages = []trace.Stage{
 		{Name: "scan", Elapsed: scanElapsed},
-		{Name: "parse", Elapsed: r.parseTime()},
+		{Name: "parse", Elapsed: r.parseDur},
 		{Name: "assemble", Elapsed: asmElapsed},
 	}
 	st.Elapsed = time.Since(start)
@@ -161,25 +187,62 @@ type opened struct {
 	src   source.Source
 	name  string // redacted location
 	stats *trace.SourceStats
+	cov   blob.Coverage // what the source searched, for sources that use it
 }
 
 // run is the state of one trace.
 type run struct {
+	id      string
 	opt     Options
 	matcher *match.Matcher
 	srcs    []*opened
 	report  trace.Report
 
-	mu       sync.Mutex
-	events   []trace.Event
-	seen     map[originKey]bool
-	ids      map[string]*trace.LinkedID // every id searched or queued, by value
-	order    []string                   // linked ids in order of discovery
-	fresh    []string                   // found in this pass, to search next
+	// levels is the published copy of byDepth that Record reads without
+	// the lock: ids never leave it, and its slices are only appended to.
+	levels atomic.Pointer[[][]string]
+	// focus is the time of the first timed event found, in Unix
+	// nanoseconds; 0 until then.
+	focus atomic.Int64
+
+	mu sync.Mutex
+	// cands are the candidate records: every record that held an id
+	// searched for, once, in order of arrival. settle leaves the events of
+	// the trace in events.
+	cands  store
+	events []trace.Event
+	// seen maps the hash of each candidate's origin (originHash) to the
+	// first candidate with that hash; dupes holds the origins of later
+	// candidates whose hash was taken by another origin.
+	seen  map[uint64]int
+	dupes map[originKey]bool
+	seed  maphash.Seed
+	// known holds every id searched or to be searched; search lists them
+	// in the order they were added, and search[:asked] have been asked of
+	// every source. byDepth groups them by the depth they were learned at.
+	known    map[string]bool
+	search   []string
+	asked    int
+	byDepth  [][]string
+	learned  int // linked ids added while scanning, bounded by MaxLinkedIDs
 	parseDur time.Duration
-	// learning is true in passes whose records' linked ids will be searched.
-	learning   bool
-	linkCapped bool
+
+	// What settle decided: the linked ids in order of discovery, all ids
+	// of the trace by value, and whether more were seen than followed.
+	order  []string
+	linked map[string]*trace.LinkedID
+	capped bool
+}
+
+// candidate is what Record learned about a candidate record beyond its
+// event: the shallowest depth whose ids (as known then) it holds, the id
+// it was matched to there, and its links when they were read.
+type candidate struct {
+	src    int
+	depth  int
+	kv     match.KV
+	links  []match.KV
+	linked bool // links were read
 }
 
 func (r *run) open(reg *source.Registry) {
@@ -254,7 +317,11 @@ func (r *run) scanOne(ctx context.Context, i int, o *opened, ids []string) {
 		MaxFiles:     r.opt.MaxFiles,
 		MaxFileBytes: r.opt.MaxFileBytes,
 	}
-	out := &output{run: r, idx: i, o: o, ids: ids}
+	var out source.Output = &output{run: r, idx: i, o: o, base: r.asked}
+	if r.opt.Follow && r.opt.MaxLinkDepth > 0 {
+		// Only a trace that learns ids has use for a feed.
+		out = feed{out.(*output)}
+	}
 	t0 := time.Now()
 	st, err := o.src.Scan(ctx, q, out)
 	elapsed := time.Since(t0)
@@ -277,10 +344,10 @@ func (r *run) scanOne(ctx context.Context, i int, o *opened, ids []string) {
 
 // output receives one source's records in one pass.
 type output struct {
-	run *run
-	idx int
-	o   *opened
-	ids []string
+	run  *run
+	idx  int
+	o    *opened
+	base int // run.search[:base] were asked for when the pass began
 }
 
 func (out *output) Warn(msg string) {
@@ -296,10 +363,32 @@ func (out *output) Progress(files int, bytes int64) {
 	}
 }
 
+// feed is the output of a trace that follows links: a blob.Feed.
+type feed struct{ *output }
+
+// MoreIDs returns the ids learned since the pass began.
+func (f feed) MoreIDs() []string {
+	r := f.run
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.search[f.base:])
+}
+
+// Coverage returns the source's memory of what it searched in this trace.
+func (f feed) Coverage() *blob.Coverage { return &f.o.cov }
+
+// Focus returns the time of the first timed event found.
+func (f feed) Focus() time.Time {
+	if ns := f.run.focus.Load(); ns != 0 {
+		return time.Unix(0, ns).UTC()
+	}
+	return time.Time{}
+}
+
 func (out *output) Record(rec *source.Record) error {
 	r := out.run
 	t0 := time.Now()
-	ev, links, ok := out.event(rec)
+	ev, c, ok := out.candidate(rec)
 	d := time.Since(t0)
 
 	r.mu.Lock()
@@ -309,29 +398,58 @@ func (out *output) Record(rec *source.Record) error {
 	if !ok {
 		return nil
 	}
-	k := originKey{src: out.idx, path: rec.Path, line: rec.Line}
-	if r.seen[k] {
+	if r.seenBefore(out.idx, rec.Path, rec.Line) {
 		return nil
 	}
-	r.seen[k] = true
-	if l := r.ids[ev.Matched.Value]; l != nil {
-		ev.Matched.Via = l.Via
-		l.Events++
+	if !ev.Time.IsZero() {
+		r.focus.CompareAndSwap(0, ev.Time.UnixNano())
 	}
-	r.events = append(r.events, ev)
-	r.learn(ev, links)
+	r.cands.add(ev, c)
+	r.learn(c)
 	return nil
 }
 
-// event parses and re-checks a candidate record.
-func (out *output) event(rec *source.Record) (trace.Event, []match.KV, bool) {
+// seenBefore reports whether a candidate with this origin was kept
+// already, and notes that the next one (which the caller keeps) has it;
+// called with r.mu held.
+func (r *run) seenBefore(src int, path string, line int64) bool {
+	h := r.originHash(src, path, line)
+	i, taken := r.seen[h]
+	if !taken {
+		r.seen[h] = r.cands.n
+		return false
+	}
+	if o := r.cands.event(i).Origin; r.cands.meta(i).src == src && o.Path == path && o.Line == line {
+		return true
+	}
+	k := originKey{src: src, path: path, line: line}
+	if r.dupes[k] {
+		return true
+	}
+	if r.dupes == nil {
+		r.dupes = make(map[originKey]bool)
+	}
+	r.dupes[k] = true
+	return false
+}
+
+// originHash hashes an origin for seen.
+func (r *run) originHash(src int, path string, line int64) uint64 {
+	return maphash.String(r.seed, path) ^ uint64(line)*0x9e3779b97f4a7c15 ^ uint64(src)*0xc2b2ae3d27d4eb4f
+}
+
+// candidate parses and re-checks a record against the ids known now.
+func (out *output) candidate(rec *source.Record) (trace.Event, candidate, bool) {
 	r := out.run
 	ev := trace.Event{
 		Origin: trace.Origin{Source: out.o.name, Path: rec.Path, Line: rec.Line},
 	}
+	c := candidate{src: out.idx}
+	// One copy of the record serves as Raw and holds the parsed strings.
+	ev.Raw = string(rec.Data)
 	fields := rec.Fields
 	if fields == nil {
-		p := logline.Parse(rec.Data, logline.Options{Location: out.o.spec.Timezone, ModTime: rec.ModTime})
+		p := logline.ParseString(ev.Raw, logline.Options{Location: out.o.spec.Timezone, ModTime: rec.ModTime})
 		fields = p.Fields
 		ev.Time, ev.Level, ev.Message, ev.Service = p.Time, p.Level, p.Message, p.Service
 		if ev.Time.IsZero() {
@@ -343,12 +461,18 @@ func (out *output) event(rec *source.Record) (trace.Event, []match.KV, bool) {
 	} else {
 		ev.Time, ev.Level, ev.Message = rec.Time, logline.NormalizeLevel(rec.Level), rec.Message
 	}
-	kv, ok := r.matcher.Find(rec.Data, fields, out.ids)
-	if !ok {
-		return ev, nil, false
+	found := false
+	for d, ids := range *r.levels.Load() {
+		if kv, ok := r.matcher.Find(rec.Data, fields, ids); ok {
+			c.depth, c.kv, found = d, kv, true
+			break
+		}
+	}
+	if !found {
+		return ev, c, false
 	}
 	if !ev.Time.IsZero() && (!r.opt.Since.IsZero() && ev.Time.Before(r.opt.Since) || !r.opt.Until.IsZero() && ev.Time.After(r.opt.Until)) {
-		return ev, nil, false
+		return ev, c, false
 	}
 	switch {
 	case out.o.spec.Service != "":
@@ -360,51 +484,178 @@ func (out *output) event(rec *source.Record) (trace.Event, []match.KV, bool) {
 		ev.Service = "unknown"
 	}
 	ev.Fields = fields
-	ev.Matched = trace.Match{Key: kv.Key, Value: kv.Value}
-	ev.Raw = string(rec.Data)
-	var links []match.KV
-	if r.learning {
-		links = r.matcher.Links(rec.Data, fields)
+	if r.opt.Follow && c.depth < r.opt.MaxLinkDepth {
+		c.links, c.linked = r.matcher.Links(rec.Data, fields), true
 	}
-	return ev, links, true
+	return ev, c, true
 }
 
-// learn queues the linked ids an event carries; called with r.mu held.
-func (r *run) learn(ev trace.Event, links []match.KV) {
-	parent := r.ids[ev.Matched.Value]
-	depth := 1
-	if parent != nil {
-		depth = parent.Depth + 1
-	}
-	for _, kv := range links {
-		if _, known := r.ids[kv.Value]; known {
+// learn adds the links of a candidate that are new to the ids searched,
+// at most MaxLinkedIDs of them; called with r.mu held. What is learned
+// here is provisional: settle decides what the trace holds.
+func (r *run) learn(c candidate) {
+	for _, kv := range c.links {
+		if r.known[kv.Value] || r.learned >= r.opt.MaxLinkedIDs {
 			continue
 		}
-		if len(r.order) >= r.opt.MaxLinkedIDs {
-			r.linkCapped = true
-			continue
-		}
-		via := ev.Matched.Key + "=" + ev.Matched.Value
-		if ev.Matched.Key == "" {
-			via = ev.Matched.Value
-		}
-		r.ids[kv.Value] = &trace.LinkedID{Key: kv.Key, Value: kv.Value, Depth: depth, Via: via, From: ev.Origin}
-		r.order = append(r.order, kv.Value)
-		r.fresh = append(r.fresh, kv.Value)
+		r.learned++
+		r.add(kv.Value, c.depth+1)
 	}
 }
 
-func (r *run) parseTime() time.Duration {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.parseDur
+// add queues id, learned at depth, for searching; called with r.mu held
+// (or between passes).
+func (r *run) add(id string, depth int) {
+	r.known[id] = true
+	r.search = append(r.search, id)
+	levels := slices.Clone(*r.levels.Load())
+	for len(levels) <= depth {
+		levels = append(levels, nil)
+	}
+	levels[depth] = append(levels[depth], id)
+	r.publish(levels)
 }
+
+func (r *run) publish(levels [][]string) { r.levels.Store(&levels) }
+
+// settle decides, from the candidates, the events and linked ids of the
+// trace as a breadth-first search gives them (see Trace), and leaves only
+// those events in r.events, each with its match, in order of arrival. It
+// reports whether the
+// search reached ids that were never searched for: they are queued, and
+// the caller scans for them and settles again. Called between passes.
+func (r *run) settle() bool {
+	n := r.cands.n
+	depthOf := make([]int, n)
+	for i := range depthOf {
+		depthOf[i] = -1
+	}
+	matched := make([]match.KV, n)
+	r.linked = map[string]*trace.LinkedID{r.id: {Value: r.id}}
+	r.order, r.capped = nil, false
+	more := false
+	ids := []string{r.id}
+	for depth := 0; len(ids) > 0; depth++ {
+		var here []int
+		for i := range n {
+			if depthOf[i] >= 0 {
+				continue
+			}
+			c := r.cands.meta(i)
+			kv, ok := c.kv, c.depth == 0 // depth 0 was checked against the id alone
+			if depth > 0 {
+				ev := r.cands.event(i)
+				kv, ok = r.matcher.Find(view(ev.Raw), ev.Fields, ids)
+			}
+			if ok {
+				depthOf[i], matched[i] = depth, kv
+				here = append(here, i)
+			}
+		}
+		if !r.opt.Follow || depth >= r.opt.MaxLinkDepth {
+			break
+		}
+		// Links are learned in order of origin, whatever the order in
+		// which the sources delivered the records.
+		slices.SortFunc(here, func(a, b int) int {
+			if c := cmp.Compare(r.cands.meta(a).src, r.cands.meta(b).src); c != 0 {
+				return c
+			}
+			oa, ob := &r.cands.event(a).Origin, &r.cands.event(b).Origin
+			if c := cmp.Compare(oa.Path, ob.Path); c != 0 {
+				return c
+			}
+			return cmp.Compare(oa.Line, ob.Line)
+		})
+		var next []string
+		for _, i := range here {
+			c, ev := r.cands.meta(i), r.cands.event(i)
+			if !c.linked {
+				c.links, c.linked = r.matcher.Links(view(ev.Raw), ev.Fields), true
+			}
+			for _, kv := range c.links {
+				if r.linked[kv.Value] != nil {
+					continue
+				}
+				if len(r.order) >= r.opt.MaxLinkedIDs {
+					r.capped = true
+					continue
+				}
+				via := matched[i].Key + "=" + matched[i].Value
+				if matched[i].Key == "" {
+					via = matched[i].Value
+				}
+				r.linked[kv.Value] = &trace.LinkedID{Key: kv.Key, Value: kv.Value, Depth: depth + 1, Via: via, From: ev.Origin}
+				r.order = append(r.order, kv.Value)
+				next = append(next, kv.Value)
+				if !r.known[kv.Value] {
+					r.add(kv.Value, depth+1)
+					more = true
+				}
+			}
+		}
+		ids = next
+	}
+	if more {
+		return true
+	}
+	// Keep the events of the trace, matched, in order of arrival.
+	kept := 0
+	for _, d := range depthOf {
+		if d >= 0 {
+			kept++
+		}
+	}
+	r.events = make([]trace.Event, 0, kept)
+	for i := range n {
+		if depthOf[i] < 0 {
+			continue
+		}
+		ev := *r.cands.event(i)
+		l := r.linked[matched[i].Value]
+		ev.Matched = trace.Match{Key: matched[i].Key, Value: matched[i].Value, Via: l.Via}
+		l.Events++
+		r.events = append(r.events, ev)
+	}
+	r.cands = store{}
+	return false
+}
+
+// storeChunk is how many candidates a chunk of a store holds.
+const storeChunk = 1024
+
+// store holds candidate records in chunks, so that adding one never
+// moves the others: a hot id yields tens of thousands.
+type store struct {
+	events [][]trace.Event
+	metas  [][]candidate
+	n      int
+}
+
+func (s *store) add(ev trace.Event, c candidate) {
+	if s.n%storeChunk == 0 {
+		s.events = append(s.events, make([]trace.Event, 0, storeChunk))
+		s.metas = append(s.metas, make([]candidate, 0, storeChunk))
+	}
+	k := len(s.events) - 1
+	s.events[k] = append(s.events[k], ev)
+	s.metas[k] = append(s.metas[k], c)
+	s.n++
+}
+
+func (s *store) event(i int) *trace.Event { return &s.events[i/storeChunk][i%storeChunk] }
+
+func (s *store) meta(i int) *candidate { return &s.metas[i/storeChunk][i%storeChunk] }
+
+// view returns the bytes of s without copying them; they must not be
+// modified.
+func view(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
 
 // linkedList returns the linked ids in order of discovery.
 func (r *run) linkedList() []trace.LinkedID {
 	out := make([]trace.LinkedID, 0, len(r.order))
 	for _, v := range r.order {
-		out = append(out, *r.ids[v])
+		out = append(out, *r.linked[v])
 	}
 	return out
 }

@@ -73,11 +73,18 @@ type result struct {
 // and CRI lines, their inner text). Parse never panics; its work is linear
 // in the size of data.
 func Parse(data []byte, opt Options) Record {
+	return ParseString(string(data), opt)
+}
+
+// ParseString is Parse of a record held in a string. The strings of the
+// Record (message, field names and values, service) share s's memory
+// where they are parts of it, so a caller that keeps s anyway keeps one
+// copy of the record's bytes, not two.
+func ParseString(s string, opt Options) Record {
 	p := parser{loc: opt.Location, ref: opt.ModTime}
 	if p.loc == nil {
 		p.loc = time.UTC
 	}
-	s := string(data)
 	first, rest, more := nextLine(s)
 	if w, ok := p.unwrap(first); ok {
 		return p.container(w, rest, more)

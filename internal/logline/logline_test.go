@@ -861,7 +861,7 @@ func TestParseLinearWork(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			start := time.Now()
 			r := Parse([]byte(tt.in), Options{})
-			if d := time.Since(start); d > time.Second {
+			if d := time.Since(start); d > 10*time.Second {
 				t.Fatalf("took %v", d)
 			}
 			if tt.size >= 0 && len(r.Message) != tt.size {

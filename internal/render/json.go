@@ -21,14 +21,15 @@ const SchemaVersion = 1
 // independently of the domain types. Slices are never nil when encoded.
 
 type jsonReport struct {
-	SchemaVersion int            `json:"schema_version"`
-	Query         jsonQuery      `json:"query"`
-	Summary       jsonSummary    `json:"summary"`
-	Events        []jsonEvent    `json:"events"`
-	Services      []jsonService  `json:"services"`
-	Hops          []jsonHop      `json:"hops"`
-	LinkedIDs     []jsonLinkedID `json:"linked_ids"`
-	Warnings      []jsonWarning  `json:"warnings"`
+	SchemaVersion int                `json:"schema_version"`
+	Query         jsonQuery          `json:"query"`
+	Summary       jsonSummary        `json:"summary"`
+	Events        []jsonEvent        `json:"events"`
+	Services      []jsonService      `json:"services"`
+	Hops          []jsonHop          `json:"hops"`
+	LinkedIDs     []jsonLinkedID     `json:"linked_ids"`
+	Warnings      []jsonWarning      `json:"warnings"`
+	Verifications []jsonVerification `json:"verifications"`
 }
 
 type jsonQuery struct {
@@ -56,6 +57,8 @@ type jsonSummary struct {
 	Sources      jsonSources `json:"sources"`
 	ElapsedMS    float64     `json:"elapsed_ms"`
 	Stages       []jsonStage `json:"stages"`
+	// Redactions counts the values redaction replaced, by rule.
+	Redactions map[string]int `json:"redactions"`
 }
 
 type jsonSources struct {
@@ -143,6 +146,16 @@ type jsonWarning struct {
 	Message string `json:"message"`
 }
 
+type jsonVerification struct {
+	Service   string         `json:"service"`
+	Endpoint  string         `json:"endpoint"`
+	OK        bool           `json:"ok"`
+	Status    int            `json:"status"`
+	Error     string         `json:"error"`
+	Response  map[string]any `json:"response"`
+	ElapsedMS float64        `json:"elapsed_ms"`
+}
+
 // JSON writes r as one JSON object indented by two spaces, followed by a
 // newline. The document is described in docs/json-schema.md: keys come in
 // a fixed order, arrays are never null, times are RFC 3339 in UTC with as
@@ -158,10 +171,11 @@ func JSON(w io.Writer, r *trace.Report) error {
 		return fmt.Errorf("render json: %w", err)
 	}
 	at := bytes.Index(doc, []byte(eventsKey))
-	if at < 0 {
-		return errors.New("render json: events key missing from the document")
+	hat := bytes.Index(doc, []byte(hopsKey))
+	if at < 0 || hat < at {
+		return errors.New("render json: events or hops key missing from the document")
 	}
-	head, tail := doc[:at+len(eventsKey)-1], doc[at+len(eventsKey)-1:]
+	head, mid, tail := doc[:at+len(eventsKey)-1], doc[at+len(eventsKey)-1:hat+len(hopsKey)-1], doc[hat+len(hopsKey)-1:]
 	bw := bufio.NewWriterSize(w, 256<<10)
 	bw.Write(head)
 	if len(r.Trace.Events) > 0 {
@@ -171,6 +185,12 @@ func JSON(w io.Writer, r *trace.Report) error {
 		}
 		bw.WriteString("\n  ")
 	}
+	bw.Write(mid)
+	if len(r.Trace.Hops) > 0 {
+		bw.WriteString("\n")
+		writeHops(bw, r.Trace.Hops)
+		bw.WriteString("\n  ")
+	}
 	bw.Write(tail)
 	if err := bw.Flush(); err != nil {
 		return fmt.Errorf("render json: %w", err)
@@ -178,14 +198,14 @@ func JSON(w io.Writer, r *trace.Report) error {
 	return nil
 }
 
-// marshalReport encodes the view of r, with an empty events array, into a
-// complete, indented document.
+// marshalReport encodes the view of r, with empty events and hops arrays,
+// into a complete, indented document.
 func marshalReport(r *trace.Report) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
-	if err := enc.Encode(jsonView(r)); err != nil {
+	if err := enc.Encode(jsonHead(r)); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil
@@ -193,6 +213,17 @@ func marshalReport(r *trace.Report) ([]byte, error) {
 
 // jsonView builds the document's view of r.
 func jsonView(r *trace.Report) jsonReport {
+	v := jsonHead(r)
+	v.Hops = make([]jsonHop, 0, len(r.Trace.Hops))
+	for _, h := range r.Trace.Hops {
+		v.Hops = append(v.Hops, jsonHop{From: h.From, To: h.To, At: jsonTime(h.At), GapMS: millis(h.Gap)})
+	}
+	return v
+}
+
+// jsonHead is jsonView without hops (and, like it, without events): the
+// arrays a trace of a hot id makes long are written by hand.
+func jsonHead(r *trace.Report) jsonReport {
 	t := &r.Trace
 	st := &r.Stats
 	v := jsonReport{
@@ -221,14 +252,19 @@ func jsonView(r *trace.Report) jsonReport {
 			Sources: jsonSources{
 				List: make([]jsonSource, 0, len(st.Sources)),
 			},
-			ElapsedMS: millis(st.Elapsed),
-			Stages:    make([]jsonStage, 0, len(st.Stages)),
+			ElapsedMS:  millis(st.Elapsed),
+			Stages:     make([]jsonStage, 0, len(st.Stages)),
+			Redactions: make(map[string]int, len(r.Redactions)),
 		},
-		Events:    []jsonEvent{}, // streamed by JSON
-		Services:  make([]jsonService, 0, len(t.Services)),
-		Hops:      make([]jsonHop, 0, len(t.Hops)),
-		LinkedIDs: make([]jsonLinkedID, 0, len(r.LinkedIDs)),
-		Warnings:  make([]jsonWarning, 0, len(r.Warnings)),
+		Events:        []jsonEvent{}, // streamed by JSON
+		Services:      make([]jsonService, 0, len(t.Services)),
+		Hops:          []jsonHop{}, // written by hand
+		LinkedIDs:     make([]jsonLinkedID, 0, len(r.LinkedIDs)),
+		Warnings:      make([]jsonWarning, 0, len(r.Warnings)),
+		Verifications: make([]jsonVerification, 0, len(r.Verifications)),
+	}
+	for rule, n := range r.Redactions {
+		v.Summary.Redactions[rule] = n
 	}
 	if v.Summary.ID == "" {
 		v.Summary.ID = r.Query.ID
@@ -277,9 +313,6 @@ func jsonView(r *trace.Report) jsonReport {
 			Errors: s.Errors,
 		})
 	}
-	for _, h := range t.Hops {
-		v.Hops = append(v.Hops, jsonHop{From: h.From, To: h.To, At: jsonTime(h.At), GapMS: millis(h.Gap)})
-	}
 	for _, l := range r.LinkedIDs {
 		v.LinkedIDs = append(v.LinkedIDs, jsonLinkedID{
 			Key:    l.Key,
@@ -292,6 +325,17 @@ func jsonView(r *trace.Report) jsonReport {
 	}
 	for _, w := range r.Warnings {
 		v.Warnings = append(v.Warnings, jsonWarning{Source: w.Source, Message: w.Message})
+	}
+	for _, c := range r.Verifications {
+		v.Verifications = append(v.Verifications, jsonVerification{
+			Service:   c.Service,
+			Endpoint:  c.Endpoint,
+			OK:        c.OK,
+			Status:    c.Status,
+			Error:     c.Error,
+			Response:  c.Response,
+			ElapsedMS: millis(c.Elapsed),
+		})
 	}
 	return v
 }

@@ -2,13 +2,16 @@ package render
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"runtime"
 	"slices"
 	"strconv"
 	"sync"
+	"time"
 	"unicode/utf8"
 
 	"github.com/pipetracker/pipetracker/internal/trace"
@@ -23,6 +26,10 @@ import (
 // eventsKey is where the events array stands in a document encoded with
 // no events; a key at depth 1 cannot occur inside an encoded string.
 const eventsKey = "\n  \"events\": []"
+
+// hopsKey is where the hops array stands in a document encoded with no
+// hops.
+const hopsKey = "\n  \"hops\": []"
 
 // chunkEvents is how many events one worker encodes at a time.
 const chunkEvents = 512
@@ -77,16 +84,68 @@ func writeEvents(w io.Writer, events []trace.Event) error {
 	return nil
 }
 
+// writeHops writes the elements of the hops array, each indented for
+// depth 2 and separated by ",\n", without the brackets.
+func writeHops(w io.Writer, hops []trace.Hop) {
+	var b []byte
+	for i := range hops {
+		if i > 0 {
+			b = append(b, ",\n"...)
+		}
+		b = appendHop(b, &hops[i])
+		if len(b) >= 64<<10 {
+			w.Write(b)
+			b = b[:0]
+		}
+	}
+	w.Write(b)
+}
+
+// appendHop appends one hop object at depth 2.
+func appendHop(b []byte, h *trace.Hop) []byte {
+	b = appendKeyString(b, "    {\n      \"from\": ", h.From)
+	b = appendKeyString(b, ",\n      \"to\": ", h.To)
+	b = append(b, ",\n      \"at\": "...)
+	b = appendTime(b, h.At)
+	b = append(b, ",\n      \"gap_ms\": "...)
+	b = appendFloat(b, millis(h.Gap))
+	return append(b, "\n    }"...)
+}
+
+// appendTime appends t as jsonTime's string, or null for the zero time.
+func appendTime(b []byte, t time.Time) []byte {
+	if t.IsZero() {
+		return append(b, "null"...)
+	}
+	b = append(b, '"')
+	b = t.UTC().AppendFormat(b, time.RFC3339Nano)
+	return append(b, '"')
+}
+
+// appendFloat appends f as encoding/json writes a float64.
+func appendFloat(b []byte, f float64) []byte {
+	if math.IsInf(f, 0) || math.IsNaN(f) {
+		return append(b, "null"...) // not written by millis
+	}
+	format := byte('f')
+	if abs := math.Abs(f); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		format = 'e'
+	}
+	b = strconv.AppendFloat(b, f, format, -1, 64)
+	if format == 'e' {
+		// Clean up e-09 to e-9, as encoding/json does.
+		if n := len(b); n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
+			b[n-2] = b[n-1]
+			b = b[:n-1]
+		}
+	}
+	return b
+}
+
 // appendEvent appends one event object at depth 2.
 func appendEvent(b []byte, e *trace.Event) []byte {
 	b = append(b, "    {\n      \"time\": "...)
-	if e.Time.IsZero() {
-		b = append(b, "null"...)
-	} else {
-		b = append(b, '"')
-		b = e.Time.UTC().AppendFormat(b, "2006-01-02T15:04:05.999999999Z07:00")
-		b = append(b, '"')
-	}
+	b = appendTime(b, e.Time)
 	b = appendKeyString(b, ",\n      \"service\": ", e.Service)
 	b = appendKeyString(b, ",\n      \"level\": ", string(e.Level))
 	b = appendKeyString(b, ",\n      \"message\": ", e.Message)
@@ -124,7 +183,7 @@ func appendValue(b []byte, v any, depth int) []byte {
 		if v == "" {
 			return append(b, '0')
 		}
-		if _, err := strconv.ParseFloat(string(v), 64); err == nil && json.Valid([]byte(v)) {
+		if validNumber(string(v)) {
 			return append(b, v...)
 		}
 	case bool:
@@ -133,7 +192,8 @@ func appendValue(b []byte, v any, depth int) []byte {
 		if len(v) == 0 {
 			return append(b, "{}"...)
 		}
-		keys := make([]string, 0, len(v))
+		var small [16]string
+		keys := small[:0]
 		for k := range v {
 			keys = append(keys, k)
 		}
@@ -194,7 +254,79 @@ func spaces(n int) []byte {
 	return bytes.Repeat([]byte(" "), n)
 }
 
+// validNumber reports whether s is a JSON number, as encoding/json
+// requires of a json.Number it writes as it is.
+func validNumber(s string) bool {
+	if s == "" {
+		return false
+	}
+	if s[0] == '-' {
+		s = s[1:]
+		if s == "" {
+			return false
+		}
+	}
+	switch {
+	case s[0] == '0':
+		s = s[1:]
+	case '1' <= s[0] && s[0] <= '9':
+		s = s[1:]
+		for len(s) > 0 && '0' <= s[0] && s[0] <= '9' {
+			s = s[1:]
+		}
+	default:
+		return false
+	}
+	if len(s) >= 2 && s[0] == '.' && '0' <= s[1] && s[1] <= '9' {
+		s = s[2:]
+		for len(s) > 0 && '0' <= s[0] && s[0] <= '9' {
+			s = s[1:]
+		}
+	}
+	if len(s) >= 2 && (s[0] == 'e' || s[0] == 'E') {
+		s = s[1:]
+		if s[0] == '+' || s[0] == '-' {
+			s = s[1:]
+			if s == "" {
+				return false
+			}
+		}
+		for len(s) > 0 && '0' <= s[0] && s[0] <= '9' {
+			s = s[1:]
+		}
+	}
+	return s == ""
+}
+
 const hexDigits = "0123456789abcdef"
+
+// plainRun returns the length of the run of bytes at the start of s that
+// a JSON string holds as they are: ASCII from 0x20 on, but '"' and '\\'.
+// Eight bytes are tested at a time.
+func plainRun(s string) int {
+	const (
+		ones  = 0x0101010101010101
+		highs = 0x8080808080808080
+	)
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		x := binary.LittleEndian.Uint64([]byte(s[i : i+8]))
+		q := x ^ (ones * '"')
+		bs := x ^ (ones * '\\')
+		// A byte is flagged when it is below 0x20, is '"' or '\\' (zero
+		// after the xor), or has its high bit set.
+		if ((x-ones*0x20)|(q-ones)|(bs-ones)|x)&highs != 0 {
+			break
+		}
+	}
+	for i < len(s) {
+		if c := s[i]; c < 0x20 || c >= utf8.RuneSelf || c == '"' || c == '\\' {
+			break
+		}
+		i++
+	}
+	return i
+}
 
 // appendJSONString appends s quoted as encoding/json does without HTML
 // escaping: invalid UTF-8 becomes U+FFFD, U+2028 and U+2029 are escaped.
@@ -202,6 +334,10 @@ func appendJSONString(b []byte, s string) []byte {
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
+		if n := plainRun(s[i:]); n > 0 {
+			i += n
+			continue
+		}
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if c >= 0x20 && c != '"' && c != '\\' {

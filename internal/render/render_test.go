@@ -10,7 +10,7 @@ import (
 )
 
 func TestFormats(t *testing.T) {
-	if got, want := Formats(), []string{"text", "json"}; !slices.Equal(got, want) {
+	if got, want := Formats(), []string{"text", "json", "html", "ndjson", "csv", "mermaid"}; !slices.Equal(got, want) {
 		t.Errorf("Formats() = %q, want %q", got, want)
 	}
 }
@@ -25,6 +25,10 @@ func TestWrite(t *testing.T) {
 		{name: "text", format: "text", prefix: "ORD-77120 · 6 services"},
 		{name: "json", format: "json", prefix: "{\n  \"schema_version\": 1,"},
 		{name: "case-insensitive", format: "JSON", prefix: "{\n"},
+		{name: "html", format: "html", prefix: "<!DOCTYPE html>\n"},
+		{name: "ndjson", format: "ndjson", prefix: `{"type":"event","time":"2025-03-02T09:14:07.118Z"`},
+		{name: "csv", format: "csv", prefix: "time,offset_ms,service,level,message,"},
+		{name: "mermaid", format: "mermaid", prefix: "sequenceDiagram\n"},
 		{name: "unknown", format: "xml", wantErr: ErrUnknownFormat},
 		{name: "empty name", format: "", wantErr: ErrUnknownFormat},
 	}

@@ -85,4 +85,27 @@ type Report struct {
 	LinkedIDs []LinkedID
 	Warnings  []Warning
 	Stats     Stats
+	// Verifications are the answers of the verifier endpoints, in the
+	// order of the trace's path; empty when none was configured.
+	Verifications []Verification
+	// Redactions counts the values replaced by redaction, by rule; nil
+	// when the report was not redacted.
+	Redactions map[string]int
+}
+
+// Verification is the outcome of asking one service's verifier endpoint
+// about the request.
+type Verification struct {
+	Service string `json:"service"`
+	// Endpoint is the URL asked, redacted for display.
+	Endpoint string `json:"endpoint"`
+	// OK is true when the endpoint answered 2xx with a JSON object.
+	OK bool `json:"ok"`
+	// Status is the HTTP status, 0 when no answer came.
+	Status int `json:"status"`
+	// Error says what went wrong when OK is false.
+	Error string `json:"error,omitempty"`
+	// Response is the JSON object answered.
+	Response map[string]any `json:"response,omitempty"`
+	Elapsed  time.Duration  `json:"elapsed"`
 }

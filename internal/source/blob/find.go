@@ -244,8 +244,16 @@ func candidates(ids [][]byte, sample []byte) []candidate {
 			}
 		}
 		span := min(len(id), maxAnchorSpan)
+		// With the vectorised pair search, a single byte is an anchor
+		// only of a one-byte id: a byte that is rare in the sample can be
+		// common in other files (the H of "HTTP" in an access log), a
+		// pair of bytes at a distance much less often, and the pair
+		// costs little more to search.
+		single := !pairSIMD || len(id) == 1
 		for p := 0; p < span; p++ {
-			add(anchor{b1: id[p]}, p)
+			if single {
+				add(anchor{b1: id[p]}, p)
+			}
 			for d := 1; d <= maxAnchorDist && p+d < span; d++ {
 				add(anchor{b1: id[p], b2: id[p+d], d: d}, p)
 			}

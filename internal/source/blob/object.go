@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"time"
 
@@ -66,17 +67,14 @@ func (o Outcome) Warnings(name string) []string {
 // every record found to out, as obj describes it. It returns an error only
 // when the whole scan must stop: ctx ended, or out.Record failed; a
 // problem with the object itself is Outcome.Fault.
+//
+// A plain regular file (an *os.File of at least 1 MiB, not compressed) is
+// searched through a read-only mapping of it where the system allows,
+// with the same records as a read would give; the pages are released as
+// the search passes them.
 func ScanObject(ctx context.Context, sc *Scanner, r io.Reader, obj Object, out source.Output) (Outcome, error) {
-	br, err := Open(r)
-	if err != nil {
-		if ctx.Err() != nil {
-			return Outcome{}, ctx.Err()
-		}
-		return Outcome{Fault: err}, nil
-	}
-	defer br.Close()
 	var stop error
-	res, err := sc.Scan(ctx, br, func(data []byte, line int64) error {
+	emit := func(data []byte, line int64) error {
 		rec := source.Record{Data: data, Path: obj.Path, Line: line, Service: obj.Service, ModTime: obj.ModTime}
 		if obj.Prepare != nil {
 			obj.Prepare(&rec)
@@ -86,7 +84,26 @@ func ScanObject(ctx context.Context, sc *Scanner, r io.Reader, obj Object, out s
 			return err
 		}
 		return nil
-	})
+	}
+	var (
+		res    Result
+		err    error
+		mapped bool
+	)
+	if f, ok := r.(*os.File); ok {
+		res, mapped, err = scanMapped(ctx, sc, f, emit)
+	}
+	if !mapped {
+		br, oerr := Open(r)
+		if oerr != nil {
+			if ctx.Err() != nil {
+				return Outcome{}, ctx.Err()
+			}
+			return Outcome{Fault: oerr}, nil
+		}
+		defer br.Close()
+		res, err = sc.Scan(ctx, br, emit)
+	}
 	o := Outcome{Bytes: res.Bytes, Cut: res.Cut, CutCount: res.CutCount}
 	switch {
 	case err == nil:

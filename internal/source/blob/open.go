@@ -70,8 +70,8 @@ func Open(r io.Reader) (*Reader, error) {
 	}
 	src := &countingReader{r: io.MultiReader(bytes.NewReader(magic[:n]), r)}
 	o := &Reader{format: Plain, src: src, dec: src}
-	switch {
-	case n >= 2 && magic[0] == 0x1f && magic[1] == 0x8b:
+	switch sniff(magic[:n]) {
+	case Gzip:
 		o.format = Gzip
 		o.buf = bufio.NewReaderSize(src, compressedBuffer)
 		zr, err := gzip.NewReader(o.buf)
@@ -79,7 +79,7 @@ func Open(r io.Reader) (*Reader, error) {
 			return nil, o.corrupt(err)
 		}
 		o.dec = zr
-	case n == 4 && magic == [4]byte{0x28, 0xb5, 0x2f, 0xfd}:
+	case Zstd:
 		o.format = Zstd
 		o.buf = bufio.NewReaderSize(src, compressedBuffer)
 		zd, err := zstd.NewReader(o.buf, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxWindow(maxZstdWindow))
@@ -89,6 +89,17 @@ func Open(r io.Reader) (*Reader, error) {
 		o.dec, o.zd = zd, zd
 	}
 	return o, nil
+}
+
+// sniff tells the encoding of a stream from its first bytes.
+func sniff(b []byte) Format {
+	switch {
+	case len(b) >= 2 && b[0] == 0x1f && b[1] == 0x8b:
+		return Gzip
+	case len(b) >= 4 && b[0] == 0x28 && b[1] == 0xb5 && b[2] == 0x2f && b[3] == 0xfd:
+		return Zstd
+	}
+	return Plain
 }
 
 // Format returns the stream's encoding.

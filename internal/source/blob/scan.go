@@ -2,9 +2,12 @@
 // files, standard input, a command's output, object stores): it opens a
 // stream, decompressing gzip and zstd by their magic bytes (Open); finds
 // the records that hold any of a set of ids without parsing anything else
-// (Scanner, ScanObject); names the service a file belongs to from its path
-// (ServiceFromPath); and keeps a stream that can be read only once in a
-// private temporary file for later passes (Spool).
+// (Scanner, ScanObject; a plain local file is searched through a mapping
+// of it); names the service a file belongs to from its path
+// (ServiceFromPath); keeps a stream that can be read only once in a
+// private temporary file for later passes (Spool); and lets a trace that
+// learns linked ids hand them to a scan while it runs and skip, in later
+// passes, what was searched already (Feed, Coverage, Queue, Scanners).
 package blob
 
 import (
@@ -79,7 +82,7 @@ type Scanner struct {
 	maxLen int
 	starts func([]byte) bool
 	opt    Options
-	bufs   sync.Pool
+	bufs   *sync.Pool // of *[]byte, at least opt.BufferSize long
 	// plan builds m from the first data scanned.
 	plan sync.Once
 	m    *matcher
@@ -115,12 +118,11 @@ func NewScanner(ids [][]byte, starts func(line []byte) bool, opt Options) (*Scan
 	if opt.MaxContextBytes <= 0 {
 		opt.MaxContextBytes = DefaultMaxContextBytes
 	}
-	s := &Scanner{ids: ids, maxLen: maxLen, starts: starts, opt: opt}
 	size := opt.BufferSize
-	s.bufs.New = func() any {
+	s := &Scanner{ids: ids, maxLen: maxLen, starts: starts, opt: opt, bufs: &sync.Pool{New: func() any {
 		b := make([]byte, size)
 		return &b
-	}
+	}}}
 	return s, nil
 }
 
@@ -141,6 +143,10 @@ func NewScanner(ids [][]byte, starts func(line []byte) bool, opt Options) (*Scan
 // occur there.
 func (s *Scanner) Scan(ctx context.Context, r io.Reader, emit func(data []byte, line int64) error) (Result, error) {
 	bp := s.bufs.Get().(*[]byte)
+	if len(*bp) < s.opt.BufferSize {
+		b := make([]byte, s.opt.BufferSize)
+		bp = &b
+	}
 	defer s.bufs.Put(bp)
 	st := &scan{s: s, r: r, emit: emit, buf: *bp, lnum: 1, pend: -1}
 	err := st.run(ctx)
@@ -172,6 +178,14 @@ type scan struct {
 	cutStart bool
 	skipLine bool
 	hits     []int
+	// mapped says buf holds the whole stream (scanBytes): nothing is read
+	// or shifted, and newlines are counted only up to the hits. release,
+	// when set, releases pages of a file mapping; buf[:released] have
+	// been released; page is their size.
+	mapped   bool
+	release  func([]byte)
+	released int
+	page     int
 }
 
 func (st *scan) run(ctx context.Context) error {
@@ -298,6 +312,9 @@ func (st *scan) record(q int) (bool, error) {
 	} else if more {
 		return false, nil
 	}
+	if st.mapped && le-ls > st.s.opt.MaxLineBytes {
+		return true, st.cutLine(q, ls, le)
+	}
 	cutEnd := le == n && !st.eof      // the hit line goes on past what fits
 	cutHead := st.cutStart && ls == 0 // the hit line's start was dropped
 	line := st.lineOf(ls)
@@ -308,7 +325,7 @@ func (st *scan) record(q int) (bool, error) {
 		for rs > floor && back < st.s.opt.MaxContextLines {
 			pe := rs - 1
 			ps := floor + bytes.LastIndexByte(buf[floor:pe], '\n') + 1
-			if ls-ps > st.s.opt.MaxContextBytes || (st.cutStart && ps == 0) {
+			if ls-ps > st.s.opt.MaxContextBytes || (st.cutStart && ps == 0) || (st.mapped && pe-ps > st.s.opt.MaxLineBytes) {
 				break
 			}
 			rs, back = ps, back+1
@@ -331,7 +348,7 @@ func (st *scan) record(q int) (bool, error) {
 		} else if ns == n || st.force {
 			break
 		}
-		if ne-ls > st.s.opt.MaxContextBytes || st.s.starts(trimCR(buf[ns:ne])) {
+		if ne-ls > st.s.opt.MaxContextBytes || (st.mapped && ne-ns > st.s.opt.MaxLineBytes) || st.s.starts(trimCR(buf[ns:ne])) {
 			break
 		}
 		end = ne
@@ -356,9 +373,29 @@ func (st *scan) record(q int) (bool, error) {
 	return true, nil
 }
 
+// cutLine emits, as a record cut short, MaxLineBytes of the line
+// buf[ls:le] around the hit at q, and passes over the rest of the line.
+func (st *scan) cutLine(q, ls, le int) error {
+	limit := st.s.opt.MaxLineBytes
+	start := min(max(ls, q-limit/2), le-limit)
+	line := st.lineOf(ls)
+	st.res.CutCount++
+	if len(st.res.Cut) < maxCutLines {
+		st.res.Cut = append(st.res.Cut, line)
+	}
+	if err := st.emit(trimCR(st.buf[start:start+limit]), line); err != nil {
+		return err
+	}
+	st.done = min(le+1, st.n)
+	return nil
+}
+
 // lineOf returns the number of the line holding p and moves lpos there.
 func (st *scan) lineOf(p int) int64 {
 	if p >= st.lpos {
+		if st.mapped && st.lpos < st.released {
+			st.countMapped(p)
+		}
 		st.lnum += int64(bytes.Count(st.buf[st.lpos:p], newline))
 	} else {
 		st.lnum -= int64(bytes.Count(st.buf[p:st.lpos], newline))
@@ -368,6 +405,21 @@ func (st *scan) lineOf(p int) int64 {
 }
 
 var newline = []byte{'\n'}
+
+// countMapped counts the newlines of a mapping from lpos, which lies in
+// pages already released, up to p or the end of the released pages,
+// releasing again the pages it touched, and moves lpos there.
+func (st *scan) countMapped(p int) {
+	end := min(p, st.released)
+	for st.lpos < end {
+		hi := min(end, st.lpos+mapChunk)
+		st.lnum += int64(bytes.Count(st.buf[st.lpos:hi], newline))
+		if lo := (st.lpos + st.page - 1) / st.page * st.page; hi/st.page*st.page > lo {
+			st.release(st.buf[lo : hi/st.page*st.page])
+		}
+		st.lpos = hi
+	}
+}
 
 // makeRoom frees at least a quarter of the buffer for the next read:
 // it moves what may still be needed to the front, grows the buffer up to

@@ -13,7 +13,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -84,7 +83,11 @@ func newSource(spec source.Spec, starts func([]byte) bool) (*Source, error) {
 // (each reported in one warning), and scans the rest, several at a time.
 // It fails when the location does not exist or a glob matches nothing;
 // files that cannot be read, binary files and corrupt compressed files are
-// warnings.
+// warnings. When out is a blob.Feed, each file is also searched for the
+// ids added to the trace before it is begun, and not for the ids an
+// earlier scan of the trace searched it for (see blob.Feed); a file left
+// with nothing to search for is not read, nor counted in the Stats. Once the feed has a focus, the files left are read in
+// blob.Queue's order.
 func (s *Source) Scan(ctx context.Context, q *source.Query, out source.Output) (source.Stats, error) {
 	var stats source.Stats
 	if st, err := s.streamOf(); err != nil || st != nil {
@@ -101,36 +104,47 @@ func (s *Source) Scan(ctx context.Context, q *source.Query, out source.Output) (
 	if len(files) == 0 || len(q.IDs) == 0 {
 		return stats, ctx.Err()
 	}
-	ids := make([][]byte, len(q.IDs))
-	for i, id := range q.IDs {
-		ids[i] = []byte(id)
-	}
-	sc, err := blob.NewScanner(ids, s.starts, blob.Options{
+	scanners := blob.NewScanners(s.starts, blob.Options{
 		DetectBinary: true,
 		Progress:     func(n int64) { out.Progress(0, n) },
 	})
-	if err != nil {
+	if _, err := scanners.For(q.IDs); err != nil {
 		return stats, fmt.Errorf("file: %w", err)
 	}
+	// With a feed, each file is searched for the ids known when it is
+	// begun, less those an earlier scan of this trace searched it for
+	// (blob.PlanScan).
+	feed, _ := out.(blob.Feed)
 
 	var (
 		mu       sync.Mutex
 		binaries []string
-		next     atomic.Int64
 	)
+	queue := blob.NewQueue(files, func(f entry) time.Time { return f.mod })
 	g, gctx := errgroup.WithContext(ctx)
 	for range min(runtime.GOMAXPROCS(0), len(files)) {
 		g.Go(func() error {
 			for {
-				i := int(next.Add(1)) - 1
-				if i >= len(files) {
+				var focus time.Time
+				if feed != nil {
+					focus = feed.Focus()
+				}
+				f, ok := queue.Next(focus)
+				if !ok {
 					return nil
 				}
-				f := files[i]
+				sc, finish, err := blob.PlanScan(out, scanners, q.IDs, f.path, f.size, f.mod)
+				if err != nil {
+					return fmt.Errorf("file: %w", err)
+				}
+				if sc == nil {
+					continue // searched for everything already
+				}
 				o, err := s.scanFile(gctx, sc, f, out)
 				if err != nil {
 					return err
 				}
+				finish(o)
 				mu.Lock()
 				switch {
 				case o.Binary:
