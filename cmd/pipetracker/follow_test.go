@@ -116,7 +116,8 @@ func TestServeLive(t *testing.T) {
 	dir := t.TempDir()
 	log := filepath.Join(dir, "api", "app.log")
 	appendLine(t, log, `{"time":"2025-10-21T09:00:00Z","level":"info","msg":"first","transaction_id":"TXN-7"}`+"\n")
-	e := &env{getenv: func(string) string { return "" }, stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard, reg: all.Registry(strings.NewReader(""))}
+	e := &env{getenv: func(string) string { return "" }, stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard}
+	e.reg = all.Registry(strings.NewReader(""), nil)
 	cfg, err := config.Parse("p.yaml", []byte("log_sources: ["+dir+"]\nmatch_keys: [transaction_id]\n"), config.Options{})
 	if err != nil {
 		t.Fatal(err)

@@ -74,9 +74,9 @@ func TestMultiSource(t *testing.T) {
 	}}
 	srv := httptest.NewServer(dd)
 	defer srv.Close()
-	t.Setenv("DD_API_KEY", "e2e-api-key")
-	t.Setenv("DD_APP_KEY", "e2e-app-key")
-	t.Setenv("DD_SITE", "")
+	// The CLI hands its environment to the sources: the keys reach the
+	// Datadog driver through run's getenv, not the process environment.
+	environ := map[string]string{"DD_API_KEY": "e2e-api-key", "DD_APP_KEY": "e2e-app-key"}
 
 	kafkaLoc := "kafka://" + strings.Join(cluster.ListenAddrs(), ",") + "/payments-e2e?service=payments"
 	ddLoc := "datadog://env:e2e?endpoint=" + srv.URL
@@ -102,7 +102,7 @@ func TestMultiSource(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			args := append([]string{"trace", "TXN-E2E-7", "-s", dir, "-s", kafkaLoc, "-s", ddLoc, "--format", "json"}, tc.window...)
-			code, out, errs := result(t, "", nil, args...)
+			code, out, errs := result(t, "", environ, args...)
 			if code != 0 {
 				t.Fatalf("exit %d\nstderr: %s\nstdout: %s", code, errs, out)
 			}

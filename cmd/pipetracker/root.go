@@ -6,10 +6,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
+	"sync"
 
 	"github.com/spf13/cobra"
 
 	"github.com/pipetracker/pipetracker/internal/config"
+	"github.com/pipetracker/pipetracker/internal/secret"
 	"github.com/pipetracker/pipetracker/internal/source"
 	"github.com/pipetracker/pipetracker/internal/source/all"
 )
@@ -28,6 +31,10 @@ type env struct {
 	stdout io.Writer
 	stderr io.Writer
 	reg    *source.Registry
+
+	mu      sync.Mutex
+	secrets *secret.Store   // set once a config is loaded
+	warned  map[string]bool // credentials whose secret file was refused
 }
 
 // errUsage marks errors in how the command was called.
@@ -45,7 +52,8 @@ func (e *codeError) Unwrap() error { return e.err }
 // run is the whole program: it parses args, runs the command and returns
 // the exit code.
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
-	e := &env{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr, reg: all.Registry(stdin)}
+	e := &env{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr}
+	e.reg = all.Registry(stdin, e.credential)
 	root := &cobra.Command{
 		Use:           "pipetracker",
 		Short:         "Trace one request across many services' logs",
@@ -83,10 +91,47 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 func (e *env) loadConfig(path string) (*config.Config, error) {
 	opt := config.Options{Getenv: e.getenv, KnownScheme: e.reg.Has}
 	if path == "" {
-		if _, err := os.Stat("pipetracker.yaml"); err != nil {
-			return config.Parse("defaults", nil, opt)
-		}
 		path = "pipetracker.yaml"
+		if _, err := os.Stat(path); err != nil {
+			path = ""
+		}
 	}
-	return config.Load(path, opt)
+	var cfg *config.Config
+	var err error
+	if path == "" {
+		cfg, err = config.Parse("defaults", nil, opt)
+	} else {
+		cfg, err = config.Load(path, opt)
+	}
+	if err == nil {
+		e.mu.Lock()
+		e.secrets = e.secretStore(cfg)
+		e.mu.Unlock()
+	}
+	return cfg, err
+}
+
+// credential is where the sources look up their credentials (DD_API_KEY,
+// KAFKA_SASL_PASSWORD, …): the environment, else the secret store's file
+// for the lower-cased name (.dd_api_key_secret), which may be encrypted.
+// A secret file the store refuses (readable by others, a bad token) is a
+// warning on stderr, once per name; its value is never printed.
+func (e *env) credential(name string) string {
+	if v := e.getenv(name); v != "" {
+		return v
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.secrets == nil {
+		return ""
+	}
+	v, err := e.secrets.Lookup(strings.ToLower(name))
+	if err != nil && !errors.Is(err, secret.ErrNotFound) && !e.warned[name] {
+		if e.warned == nil {
+			e.warned = make(map[string]bool)
+		}
+		e.warned[name] = true
+		fmt.Fprintf(e.stderr, "pipetracker: warning: %s: %v\n", name, err)
+	}
+	return v
 }

@@ -23,7 +23,8 @@ import (
 // trace command, for the bundled examples.
 func TestServeMatchesCLI(t *testing.T) {
 	toRoot(t)
-	e := &env{getenv: func(string) string { return "" }, stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard, reg: all.Registry(strings.NewReader(""))}
+	e := &env{getenv: func(string) string { return "" }, stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard}
+	e.reg = all.Registry(strings.NewReader(""), nil)
 	cfg, err := e.loadConfig("examples/pipetracker.yaml")
 	if err != nil {
 		t.Fatal(err)

@@ -254,6 +254,8 @@ func (r *run) open(reg *source.Registry) {
 		src, err := reg.Open(spec)
 		o := &opened{spec: spec, src: src, name: name}
 		if err != nil {
+			// A driver may return a typed nil with its error: never keep it.
+			o.src = nil
 			r.fail(len(r.srcs), err)
 		}
 		r.srcs = append(r.srcs, o)

@@ -298,3 +298,36 @@ func TestTraceRecordFallbacks(t *testing.T) {
 		}
 	}
 }
+
+// closingSource fails to open but, as some drivers do, returns a typed nil
+// pointer beside its error.
+type closingSource struct{ closed *bool }
+
+func (c *closingSource) Scan(context.Context, *source.Query, source.Output) (source.Stats, error) {
+	return source.Stats{}, nil
+}
+
+func (c *closingSource) Close() error {
+	*c.closed = true
+	return nil
+}
+
+func TestTraceTypedNilSource(t *testing.T) {
+	reg := source.NewRegistry(
+		source.Driver{Scheme: "broken", Open: func(source.Spec) (source.Source, error) {
+			var s *closingSource
+			return s, errors.New("missing key")
+		}},
+		source.Driver{Scheme: "mem", Open: func(source.Spec) (source.Source, error) { return &memSource{files: shop}, nil }},
+	)
+	rep, err := New(reg).Trace(context.Background(), "T-1", Options{
+		Sources: []source.Spec{{Location: "broken://x"}, {Location: "mem://shop"}},
+		Keys:    []string{"transaction_id"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Trace.Events) != 1 || !rep.Stats.Sources[0].Failed || rep.Stats.Sources[1].Failed {
+		t.Errorf("events %d, sources %+v: want the working source's event and the broken one failed", len(rep.Trace.Events), rep.Stats.Sources)
+	}
+}

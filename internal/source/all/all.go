@@ -17,17 +17,18 @@ import (
 )
 
 // Registry returns a registry of every built-in driver; stdin is what the
-// "-" location reads.
-func Registry(stdin io.Reader) *source.Registry {
+// "-" location reads, and getenv where the drivers look up credentials
+// (nil: the process environment).
+func Registry(stdin io.Reader, getenv func(string) string) *source.Registry {
 	return source.NewRegistry(
 		file.Driver(),
 		file.StdinDriver(stdin),
 		exec.Driver(),
-		kafka.Driver(),
-		datadog.Driver(),
-		victorialogs.Driver(),
-		clickhouse.Driver(),
-		loki.Driver(),
+		kafka.Driver(getenv),
+		datadog.Driver(getenv),
+		victorialogs.Driver(getenv),
+		clickhouse.Driver(getenv),
+		loki.Driver(getenv),
 		s3.Driver(),
 		gcs.Driver(),
 		gcs.AliasDriver(),

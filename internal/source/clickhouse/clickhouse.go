@@ -31,7 +31,14 @@ import (
 // Driver returns the driver of ClickHouse locations (scheme
 // "clickhouse"). Credentials come from the source's options or the
 // CLICKHOUSE_USER and CLICKHOUSE_PASSWORD environment variables.
-func Driver() source.Driver { return driver(os.Getenv) }
+// getenv looks up those variables (and, from the CLI, the secret store
+// behind them); nil means the process environment.
+func Driver(getenv func(string) string) source.Driver {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	return driver(getenv)
+}
 
 func driver(getenv func(string) string) source.Driver {
 	return source.Driver{

@@ -33,7 +33,7 @@ func scan(t *testing.T, s *Source, q *source.Query) (*sourcetest.Collector, sour
 // has no line numbers of its own.
 func TestContract(t *testing.T) {
 	c := clickhouse(t)
-	sourcetest.Run(t, Driver(), func(t *testing.T, files map[string][]byte) source.Spec {
+	sourcetest.Run(t, Driver(nil), func(t *testing.T, files map[string][]byte) source.Spec {
 		var rows []row
 		for _, r := range storetest.Records(files) {
 			rows = append(rows, row{Time: r.Time, Service: r.Service, Body: r.Text, Path: r.Path, Line: r.Line})

@@ -32,7 +32,7 @@ func TestContract(t *testing.T) {
 	t.Setenv(EnvAPIKey, testAPIKey)
 	t.Setenv(EnvAppKey, testAppKey)
 	p := &provenance{f: f, url: srv.URL, at: make(map[string]map[string]origin)}
-	sourcetest.Run(t, p.driver(Driver()), p.fixture)
+	sourcetest.Run(t, p.driver(Driver(nil)), p.fixture)
 }
 
 type origin struct {

@@ -28,12 +28,17 @@ var ErrNoKey = errors.New("key not set")
 // Driver returns the driver of "datadog://<search query>" locations. The
 // keys come from DD_API_KEY and DD_APP_KEY, the site from DD_SITE or the
 // site option.
-func Driver() source.Driver {
+// getenv looks up those variables (and, from the CLI, the secret store
+// behind them); nil means the process environment.
+func Driver(getenv func(string) string) source.Driver {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
 	return source.Driver{
 		Scheme:      "datadog",
 		Description: "Datadog Logs Search API (datadog://service:checkout env:prod), keys from DD_API_KEY and DD_APP_KEY",
 		Open: func(spec source.Spec) (source.Source, error) {
-			return Open(spec, os.Getenv)
+			return Open(spec, getenv)
 		},
 	}
 }

@@ -27,7 +27,7 @@ import (
 // the fixture did not store fails the scan.
 func TestContract(t *testing.T) {
 	p := &provenance{at: make(map[string]map[origin]origin)}
-	sourcetest.Run(t, p.driver(Driver()), p.fixture)
+	sourcetest.Run(t, p.driver(Driver(nil)), p.fixture)
 }
 
 type origin struct {

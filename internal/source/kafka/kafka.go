@@ -22,12 +22,17 @@ import (
 // Driver returns the driver of "kafka://broker1:9092,broker2:9092/topic"
 // locations. SASL credentials come from KAFKA_SASL_USERNAME and
 // KAFKA_SASL_PASSWORD.
-func Driver() source.Driver {
+// getenv looks up those variables (and, from the CLI, the secret store
+// behind them); nil means the process environment.
+func Driver(getenv func(string) string) source.Driver {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
 	return source.Driver{
 		Scheme:      "kafka",
 		Description: "Kafka topics by time window, without a consumer group (kafka://host:9092/topic1,topic2)",
 		Open: func(spec source.Spec) (source.Source, error) {
-			return Open(spec, os.Getenv)
+			return Open(spec, getenv)
 		},
 	}
 }

@@ -39,7 +39,14 @@ const postAbove = 6000
 // Driver returns the driver of Loki locations (scheme "loki").
 // Credentials and the tenant come from the source's options or the
 // LOKI_* environment variables.
-func Driver() source.Driver { return driver(os.Getenv) }
+// getenv looks up those variables (and, from the CLI, the secret store
+// behind them); nil means the process environment.
+func Driver(getenv func(string) string) source.Driver {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	return driver(getenv)
+}
 
 func driver(getenv func(string) string) source.Driver {
 	return source.Driver{

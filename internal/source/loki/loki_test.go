@@ -46,7 +46,7 @@ func scanAll(t *testing.T, s *Source, q *source.Query) (*sourcetest.Collector, s
 // structured metadata (returned among the labels), which the source reads
 // with path_label and line_label, since Loki has no line numbers.
 func TestContract(t *testing.T) {
-	sourcetest.Run(t, Driver(), func(t *testing.T, files map[string][]byte) source.Spec {
+	sourcetest.Run(t, Driver(nil), func(t *testing.T, files map[string][]byte) source.Spec {
 		f := newFake(t)
 		for _, r := range storetest.Records(files) {
 			f.add("", map[string]string{"service": r.Service, "filename": r.Path, "line": strconv.FormatInt(r.Line, 10)}, r.Time.UnixNano(), r.Text)

@@ -32,7 +32,14 @@ const maxLine = 64 << 20
 // Driver returns the driver of VictoriaLogs locations (scheme
 // "victorialogs"). Credentials and the tenant come from the source's
 // options or the VICTORIALOGS_* environment variables.
-func Driver() source.Driver { return driver(os.Getenv) }
+// getenv looks up those variables (and, from the CLI, the secret store
+// behind them); nil means the process environment.
+func Driver(getenv func(string) string) source.Driver {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	return driver(getenv)
+}
 
 func driver(getenv func(string) string) source.Driver {
 	return source.Driver{

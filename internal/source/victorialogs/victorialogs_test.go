@@ -29,7 +29,7 @@ import (
 // TestPhraseMatchKeepsWhatTheEngineAccepts.
 func TestContract(t *testing.T) {
 	v := single(t)
-	sourcetest.Run(t, Driver(), func(t *testing.T, files map[string][]byte) source.Spec {
+	sourcetest.Run(t, Driver(nil), func(t *testing.T, files map[string][]byte) source.Spec {
 		tenant := newTenant()
 		load(t, v, tenant, storetest.Records(files))
 		return spec(v, tenant, map[string]string{"match": "substring", "path_field": "path", "line_field": "line"})
