@@ -152,5 +152,11 @@ func (s *Source) unreachable(d *dialer, err error) error {
 	if last := d.lastError(); last != nil && !errors.Is(err, last) {
 		err = fmt.Errorf("%w (last connection error: %v)", err, last)
 	}
-	return fmt.Errorf("kafka: cannot reach brokers %s (dial_timeout %s): %w", strings.Join(s.set.brokers, ","), s.set.dialTimeout, err)
+	hint := ""
+	if s.mech != nil {
+		// A broker that rejects a SASL login may just drop the connection,
+		// which looks like an unreachable broker once the client retries.
+		hint = fmt.Sprintf("; if they are up, check the sasl %s credentials in %s and %s", s.set.sasl, EnvUsername, EnvPassword)
+	}
+	return fmt.Errorf("kafka: cannot reach brokers %s (dial_timeout %s%s): %w", strings.Join(s.set.brokers, ","), s.set.dialTimeout, hint, err)
 }
