@@ -194,7 +194,7 @@ func (s *Source) windowFor(q *source.Query) *fixedWindow {
 		return w
 	}
 	w := &fixedWindow{qSince: q.Since, qUntil: q.Until}
-	w.from, w.to, w.chosen = window(q.Since, q.Until, s.now(), s.set.window)
+	w.from, w.to, w.chosen = source.Window(q.Since, q.Until, s.now(), s.set.window)
 	s.chosen = w
 	return w
 }

@@ -9,11 +9,13 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/pipetracker/pipetracker/internal/source"
 )
 
 // Defaults of the options.
 const (
-	DefaultWindow      = 24 * time.Hour
+	DefaultWindow      = source.DefaultWindow
 	DefaultMaxRecords  = 100000
 	DefaultDialTimeout = 10 * time.Second
 	DefaultReadTimeout = 30 * time.Second
@@ -123,7 +125,7 @@ func (s *settings) apply(opts map[string]string) error {
 		case "service":
 			s.service = v
 		case "default_window":
-			if s.window, err = ParseWindow(v); err != nil {
+			if s.window, err = source.ParseWindow(v); err != nil {
 				return fmt.Errorf("option default_window: %w", err)
 			}
 		case "max_records":
@@ -176,41 +178,4 @@ func positiveDuration(v string) (time.Duration, error) {
 		return 0, fmt.Errorf("%q is not a positive duration such as 10s", v)
 	}
 	return d, nil
-}
-
-// ParseWindow reads a window length: a Go duration ("36h", "90m") or a
-// number of days, alone or before a duration ("3d", "1d12h").
-func ParseWindow(v string) (time.Duration, error) {
-	bad := fmt.Errorf("%q is not a duration such as 24h or 3d", v)
-	days := time.Duration(0)
-	if i := strings.IndexByte(v, 'd'); i > 0 {
-		n, err := strconv.Atoi(v[:i])
-		if err != nil || n < 0 || n > 100000 {
-			return 0, bad
-		}
-		days = time.Duration(n) * 24 * time.Hour
-		v = v[i+1:]
-		if v == "" {
-			v = "0s"
-		}
-	}
-	d, err := time.ParseDuration(v)
-	if err != nil || d < 0 || days+d <= 0 {
-		return 0, bad
-	}
-	return days + d, nil
-}
-
-// window returns the time range to read for a query's bounds: what the
-// query leaves open is filled in from the default window length, back from
-// until or from now. chosen reports whether anything was filled in.
-func window(since, until, now time.Time, length time.Duration) (from, to time.Time, chosen bool) {
-	from, to = since, until
-	if to.IsZero() {
-		to, chosen = now, true
-	}
-	if from.IsZero() {
-		from, chosen = to.Add(-length), true
-	}
-	return from, to, chosen
 }

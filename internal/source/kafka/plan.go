@@ -61,7 +61,7 @@ func (s *Source) planned(ctx context.Context, cl *kgo.Client, d *dialer, q *sour
 func (s *Source) makePlan(ctx context.Context, cl *kgo.Client, d *dialer, q *source.Query, out source.Output) (*plan, error) {
 	adm := kadm.NewClient(cl)
 	p := &plan{qSince: q.Since, qUntil: q.Until}
-	p.since, p.until, p.chosen = window(q.Since, q.Until, s.now(), s.set.window)
+	p.since, p.until, p.chosen = source.Window(q.Since, q.Until, s.now(), s.set.window)
 
 	topics, err := s.resolveTopics(ctx, adm, d, out)
 	if err != nil {

@@ -1,7 +1,6 @@
 package loki
 
 import (
-	"errors"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -13,7 +12,7 @@ import (
 
 // Defaults of the source options.
 const (
-	DefaultWindow     = 24 * time.Hour
+	DefaultWindow     = source.DefaultWindow
 	DefaultMaxRecords = 100000
 	// DefaultPageSize is Loki's default max_entries_limit_per_query: a
 	// query asks for at most this many entries at once.
@@ -80,7 +79,7 @@ func parseConfig(spec source.Spec, getenv func(string) string) (*config, error) 
 		opts[k] = v
 	}
 	extra := make(url.Values)
-	for k, vs := range queryParams(u.RawQuery) {
+	for k, vs := range source.QueryParams(u.RawQuery) {
 		if !optionNames[k] {
 			extra[k] = vs
 			continue
@@ -118,7 +117,7 @@ func parseConfig(spec source.Spec, getenv func(string) string) (*config, error) 
 	}
 	c.base = &url.URL{Scheme: scheme, Host: u.Host, Path: strings.TrimSuffix(u.Path, "/")}
 	if v, ok := opts["default_window"]; ok {
-		if c.window, err = parseWindow(v); err != nil {
+		if c.window, err = source.ParseWindow(v); err != nil {
 			return nil, fmt.Errorf("loki: %s: option default_window: %w", loc, err)
 		}
 	}
@@ -160,42 +159,4 @@ func firstOf(vs ...string) string {
 		}
 	}
 	return ""
-}
-
-// parseWindow reads a Go duration ("36h") or whole days ("3d").
-func parseWindow(s string) (time.Duration, error) {
-	bad := errors.New("want a duration such as 24h or 3d, got " + strconv.Quote(s))
-	if n, ok := strings.CutSuffix(s, "d"); ok {
-		days, err := strconv.Atoi(n)
-		if err != nil || days <= 0 {
-			return 0, bad
-		}
-		return time.Duration(days) * 24 * time.Hour, nil
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d <= 0 {
-		return 0, bad
-	}
-	return d, nil
-}
-
-// queryParams reads a location's query parameters. Unlike a form, a "+"
-// stays a "+" (query languages use it: {app=~".+"}); %XX escapes are
-// decoded where they are valid.
-func queryParams(raw string) url.Values {
-	out := make(url.Values)
-	for p := range strings.SplitSeq(raw, "&") {
-		if p == "" {
-			continue
-		}
-		k, v, _ := strings.Cut(p, "=")
-		if uk, err := url.PathUnescape(k); err == nil {
-			k = uk
-		}
-		if uv, err := url.PathUnescape(v); err == nil {
-			v = uv
-		}
-		out[k] = append(out[k], v)
-	}
-	return out
 }
