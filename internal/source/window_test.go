@@ -1,6 +1,8 @@
 package source
 
 import (
+	"maps"
+	"strings"
 	"testing"
 	"time"
 )
@@ -57,6 +59,43 @@ func TestWindow(t *testing.T) {
 			from, to, chosen := Window(tc.since, tc.until, now, 24*time.Hour)
 			if !from.Equal(tc.from) || !to.Equal(tc.to) || chosen != tc.chosen {
 				t.Errorf("got %v..%v %v, want %v..%v %v", from, to, chosen, tc.from, tc.to, tc.chosen)
+			}
+		})
+	}
+}
+
+func TestParseStoreLocation(t *testing.T) {
+	known := map[string]bool{"query": true, "limit": true, "password": true}
+	for _, tc := range []struct {
+		name, loc string
+		opts      map[string]string
+		wantErr   string
+		wantOpts  map[string]string
+		wantExtra string
+	}{
+		{"options and parameters", "loki://h:3100?query={a=~\".+\"}&limit=5&start=x", map[string]string{"limit": "9", "tenant": "t"}, "",
+			map[string]string{"query": "{a=~\".+\"}", "limit": "5", "tenant": "t"}, "start=x"},
+		{"no host", "loki:///x", nil, "no host", nil, ""},
+		{"user information", "loki://u:p@h", nil, "credentials in the location", nil, ""},
+		{"secret parameter", "loki://h?password=p", nil, "option password is not accepted", nil, ""},
+		{"bad", "loki://h:port:x", nil, "bad location", nil, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			l, err := ParseStoreLocation(Spec{Location: tc.loc, Options: tc.opts}, known, []string{"password"})
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err %v, want %q", err, tc.wantErr)
+				}
+				if strings.Contains(err.Error(), "p@") {
+					t.Errorf("the error shows the credentials: %v", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !maps.Equal(l.Options, tc.wantOpts) || l.Extra.Encode() != tc.wantExtra {
+				t.Errorf("options %v extra %q, want %v %q", l.Options, l.Extra.Encode(), tc.wantOpts, tc.wantExtra)
 			}
 		})
 	}

@@ -64,33 +64,11 @@ type config struct {
 // parameters (which win), then the environment for what neither sets.
 func parseConfig(spec source.Spec, getenv func(string) string) (*config, error) {
 	loc := source.Redact(spec.Location)
-	u, err := url.Parse(spec.Location)
+	l, err := source.ParseStoreLocation(spec, optionNames, secretNames)
 	if err != nil {
-		return nil, fmt.Errorf("loki: %s: bad location", loc)
+		return nil, fmt.Errorf("loki: %s: %w (want loki://host:3100?query={app=~\".+\"}; credentials go in the source's options or %s and %s)", loc, err, EnvUsername, EnvPassword)
 	}
-	if u.Host == "" {
-		return nil, fmt.Errorf("loki: %s: no host (want loki://host:3100?query={app=~\".+\"})", loc)
-	}
-	if u.User != nil {
-		return nil, fmt.Errorf("loki: %s: credentials in the location are not accepted: set the username and password options or %s and %s", loc, EnvUsername, EnvPassword)
-	}
-	opts := make(map[string]string, len(spec.Options))
-	for k, v := range spec.Options {
-		opts[k] = v
-	}
-	extra := make(url.Values)
-	for k, vs := range source.QueryParams(u.RawQuery) {
-		if !optionNames[k] {
-			extra[k] = vs
-			continue
-		}
-		for _, s := range secretNames {
-			if k == s {
-				return nil, fmt.Errorf("loki: %s: option %s is not accepted in the location: set it in the source's options or the environment", loc, k)
-			}
-		}
-		opts[k] = vs[len(vs)-1]
-	}
+	u, opts, extra := l.URL, l.Options, l.Extra
 	c := &config{
 		extra:        extra,
 		selector:     strings.TrimSpace(opts["query"]),

@@ -65,33 +65,11 @@ type config struct {
 // parameters (which win), then the environment for what neither sets.
 func parseConfig(spec source.Spec, getenv func(string) string) (*config, error) {
 	loc := source.Redact(spec.Location)
-	u, err := url.Parse(spec.Location)
+	l, err := source.ParseStoreLocation(spec, optionNames, secretNames)
 	if err != nil {
-		return nil, fmt.Errorf("victorialogs: %s: bad location", loc)
+		return nil, fmt.Errorf("victorialogs: %s: %w (want victorialogs://host:9428; credentials go in the source's options or %s and %s)", loc, err, EnvUsername, EnvPassword)
 	}
-	if u.Host == "" {
-		return nil, fmt.Errorf("victorialogs: %s: no host (want victorialogs://host:9428)", loc)
-	}
-	if u.User != nil {
-		return nil, fmt.Errorf("victorialogs: %s: credentials in the location are not accepted: set the username and password options or %s and %s", loc, EnvUsername, EnvPassword)
-	}
-	opts := make(map[string]string, len(spec.Options))
-	for k, v := range spec.Options {
-		opts[k] = v
-	}
-	extra := make(url.Values)
-	for k, vs := range source.QueryParams(u.RawQuery) {
-		if !optionNames[k] {
-			extra[k] = vs
-			continue
-		}
-		for _, s := range secretNames {
-			if k == s {
-				return nil, fmt.Errorf("victorialogs: %s: option %s is not accepted in the location: set it in the source's options or the environment", loc, k)
-			}
-		}
-		opts[k] = vs[len(vs)-1]
-	}
+	u, opts, extra := l.URL, l.Options, l.Extra
 	c := &config{
 		extra:        extra,
 		filter:       strings.TrimSpace(opts["query"]),
