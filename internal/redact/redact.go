@@ -22,9 +22,11 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/pipetracker/pipetracker/internal/trace"
 )
@@ -524,18 +526,7 @@ func isKept(v any, keep []string) bool {
 // values replaced by rule, and returns it.
 func (r *Redactor) Report(rep *trace.Report) map[string]int {
 	keep := keptIDs(rep)
-	counts := map[string]int{}
-	for i := range rep.Trace.Events {
-		ev := &rep.Trace.Events[i]
-		// The raw text first: what is replaced there is replaced in the
-		// message and the fields too.
-		p := &pass{keep: keep, counts: counts}
-		ev.Raw = r.redactString(ev.Raw, p)
-		ev.Message = r.redactString(ev.Message, p)
-		if ev.Fields != nil {
-			ev.Fields, _ = r.fields(ev.Fields, p)
-		}
-	}
+	counts := r.events(rep.Trace.Events, keep)
 	for i := range rep.Warnings {
 		rep.Warnings[i].Message = r.String(rep.Warnings[i].Message, keep, counts)
 	}
@@ -551,6 +542,53 @@ func (r *Redactor) Report(rep *trace.Report) map[string]int {
 	}
 	rep.Redactions = counts
 	return counts
+}
+
+// eventsPerWorker is the least number of events worth a goroutine.
+const eventsPerWorker = 256
+
+// events redacts every event, in chunks on every core when there are many
+// (a hot id yields tens of thousands), and returns the counts by rule.
+func (r *Redactor) events(events []trace.Event, keep []string) map[string]int {
+	workers := min(runtime.GOMAXPROCS(0), len(events)/eventsPerWorker)
+	if workers <= 1 {
+		counts := map[string]int{}
+		for i := range events {
+			r.event(&events[i], keep, counts)
+		}
+		return counts
+	}
+	parts := make([]map[string]int, workers)
+	chunk := (len(events) + workers - 1) / workers
+	var wg sync.WaitGroup
+	for w := range workers {
+		parts[w] = map[string]int{}
+		lo, hi := w*chunk, min(len(events), (w+1)*chunk)
+		wg.Go(func() {
+			for i := lo; i < hi; i++ {
+				r.event(&events[i], keep, parts[w])
+			}
+		})
+	}
+	wg.Wait()
+	counts := parts[0]
+	for _, part := range parts[1:] {
+		for rule, n := range part {
+			counts[rule] += n
+		}
+	}
+	return counts
+}
+
+// event redacts one event. The raw text goes first: what is replaced
+// there is replaced in the message and the fields too.
+func (r *Redactor) event(ev *trace.Event, keep []string, counts map[string]int) {
+	p := &pass{keep: keep, counts: counts}
+	ev.Raw = r.redactString(ev.Raw, p)
+	ev.Message = r.redactString(ev.Message, p)
+	if ev.Fields != nil {
+		ev.Fields, _ = r.fields(ev.Fields, p)
+	}
 }
 
 // keptIDs are the ids no rule may replace: the traced one, the linked ones

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"reflect"
 	"regexp"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -225,5 +226,29 @@ func TestHostileTextIsLinear(t *testing.T) {
 				t.Errorf("%d bytes took %v", len(s), d)
 			}
 		})
+	}
+}
+
+// TestReportInChunks checks that redacting many events on several cores
+// gives what redacting them one by one gives, counts included.
+func TestReportInChunks(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
+	r, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 9*eventsPerWorker + 17
+	got, want := benchReport(n), benchReport(n)
+	counts := r.Report(got)
+	wantCounts := map[string]int{}
+	keep := keptIDs(want)
+	for i := range want.Trace.Events {
+		r.event(&want.Trace.Events[i], keep, wantCounts)
+	}
+	if !reflect.DeepEqual(got.Trace.Events, want.Trace.Events) {
+		t.Error("events redacted in chunks differ from events redacted one by one")
+	}
+	if !reflect.DeepEqual(counts, wantCounts) || counts[RuleEmail] == 0 {
+		t.Errorf("counts %v, want %v (with e-mails)", counts, wantCounts)
 	}
 }
