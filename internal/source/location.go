@@ -49,3 +49,21 @@ func ParseStoreLocation(spec Spec, known map[string]bool, secret []string) (*Sto
 	}
 	return l, nil
 }
+
+// Setting returns a driver setting that may be a credential: the option
+// name, else the environment variable that the option name+"_env" names,
+// else the variable env ("" for none); "" when none is set.
+func Setting(opts map[string]string, name string, getenv func(string) string, env string) string {
+	if v := opts[name]; v != "" {
+		return v
+	}
+	if v := opts[name+"_env"]; v != "" {
+		if s := getenv(v); s != "" {
+			return s
+		}
+	}
+	if env != "" {
+		return getenv(env)
+	}
+	return ""
+}

@@ -100,3 +100,25 @@ func TestParseStoreLocation(t *testing.T) {
 		})
 	}
 }
+
+func TestSetting(t *testing.T) {
+	env := map[string]string{"MY_PW": "from-named", "LOKI_PASSWORD": "from-default"}
+	getenv := func(k string) string { return env[k] }
+	for _, tc := range []struct {
+		name string
+		opts map[string]string
+		want string
+	}{
+		{"option wins", map[string]string{"password": "opt", "password_env": "MY_PW"}, "opt"},
+		{"named variable", map[string]string{"password_env": "MY_PW"}, "from-named"},
+		{"named variable unset falls through", map[string]string{"password_env": "UNSET"}, "from-default"},
+		{"default variable", nil, "from-default"},
+	} {
+		if got := Setting(tc.opts, "password", getenv, "LOKI_PASSWORD"); got != tc.want {
+			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
+		}
+	}
+	if got := Setting(nil, "tenant", getenv, ""); got != "" {
+		t.Errorf("no option and no variable: %q", got)
+	}
+}

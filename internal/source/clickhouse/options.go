@@ -186,7 +186,7 @@ func parseConfig(spec source.Spec, getenv func(string) string) (*config, error) 
 			return nil, fmt.Errorf("clickhouse: %s: option secure %q is not true or false", loc, v)
 		}
 	}
-	c.username = firstOf(opts["username"], getenv(EnvUser))
+	c.username = source.Setting(opts, "username", getenv, EnvUser)
 	c.password = opts["password"]
 	if c.password == "" && opts["password_env"] != "" {
 		c.password = getenv(opts["password_env"])
@@ -195,13 +195,4 @@ func parseConfig(spec source.Spec, getenv func(string) string) (*config, error) 
 		c.password = getenv(EnvPassword)
 	}
 	return c, nil
-}
-
-func firstOf(vs ...string) string {
-	for _, v := range vs {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }

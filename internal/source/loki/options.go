@@ -111,30 +111,12 @@ func parseConfig(spec source.Spec, getenv func(string) string) (*config, error) 
 			return nil, fmt.Errorf("loki: %s: option timeout %q is not a duration such as 30s", loc, v)
 		}
 	}
-	c.tenant = firstOf(opts["tenant"], getenv(EnvOrgID))
-	c.username = firstOf(opts["username"], getenv(EnvUsername))
-	c.password = firstOf(opts["password"], envOption(opts, "password_env", getenv), getenv(EnvPassword))
-	c.bearerToken = firstOf(opts["bearer_token"], envOption(opts, "bearer_token_env", getenv), getenv(EnvBearerToken))
+	c.tenant = source.Setting(opts, "tenant", getenv, EnvOrgID)
+	c.username = source.Setting(opts, "username", getenv, EnvUsername)
+	c.password = source.Setting(opts, "password", getenv, EnvPassword)
+	c.bearerToken = source.Setting(opts, "bearer_token", getenv, EnvBearerToken)
 	if c.bearerToken != "" && c.username != "" {
 		return nil, fmt.Errorf("loki: %s: both a bearer token and a username are set: use one", loc)
 	}
 	return c, nil
-}
-
-// envOption returns the value of the environment variable that option
-// name names, "" when it is not set.
-func envOption(opts map[string]string, name string, getenv func(string) string) string {
-	if v := opts[name]; v != "" {
-		return getenv(v)
-	}
-	return ""
-}
-
-func firstOf(vs ...string) string {
-	for _, v := range vs {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }

@@ -128,8 +128,8 @@ func parseConfig(spec source.Spec, getenv func(string) string) (*config, error) 
 		}
 	}
 
-	c.accountID = firstOf(opts["account_id"], getenv(EnvAccountID))
-	c.projectID = firstOf(opts["project_id"], getenv(EnvProjectID))
+	c.accountID = source.Setting(opts, "account_id", getenv, EnvAccountID)
+	c.projectID = source.Setting(opts, "project_id", getenv, EnvProjectID)
 	for name, v := range map[string]string{"account_id": c.accountID, "project_id": c.projectID} {
 		if v == "" {
 			continue
@@ -138,29 +138,11 @@ func parseConfig(spec source.Spec, getenv func(string) string) (*config, error) 
 			return nil, fmt.Errorf("victorialogs: %s: %s %q is not a number", loc, name, v)
 		}
 	}
-	c.username = firstOf(opts["username"], getenv(EnvUsername))
-	c.password = firstOf(opts["password"], envOption(opts, "password_env", getenv), getenv(EnvPassword))
-	c.bearerToken = firstOf(opts["bearer_token"], envOption(opts, "bearer_token_env", getenv), getenv(EnvBearerToken))
+	c.username = source.Setting(opts, "username", getenv, EnvUsername)
+	c.password = source.Setting(opts, "password", getenv, EnvPassword)
+	c.bearerToken = source.Setting(opts, "bearer_token", getenv, EnvBearerToken)
 	if c.bearerToken != "" && c.username != "" {
 		return nil, fmt.Errorf("victorialogs: %s: both a bearer token and a username are set: use one", loc)
 	}
 	return c, nil
-}
-
-// envOption returns the value of the environment variable that option
-// name names, "" when it is not set.
-func envOption(opts map[string]string, name string, getenv func(string) string) string {
-	if v := opts[name]; v != "" {
-		return getenv(v)
-	}
-	return ""
-}
-
-func firstOf(vs ...string) string {
-	for _, v := range vs {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
