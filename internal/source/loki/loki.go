@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"hash/fnv"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -77,16 +76,7 @@ func newSource(spec source.Spec, getenv func(string) string) (*Source, error) {
 		return nil, err
 	}
 	s := &Source{spec: spec, name: source.Redact(spec.Location), cfg: cfg, now: time.Now}
-	dialer := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
-		c, err := dialer.DialContext(ctx, network, addr)
-		if err != nil {
-			return nil, err
-		}
-		return &countingConn{Conn: c, n: &s.wire}, nil
-	}
-	s.client = &http.Client{Transport: tr}
+	s.client = source.CountingClient(&s.wire)
 	return s, nil
 }
 
@@ -519,22 +509,4 @@ func rowKey(ts int64, stream, line string) int64 {
 		k = 1
 	}
 	return k
-}
-
-// countingConn counts the bytes a connection moves.
-type countingConn struct {
-	net.Conn
-	n *atomic.Int64
-}
-
-func (c *countingConn) Read(p []byte) (int, error) {
-	n, err := c.Conn.Read(p)
-	c.n.Add(int64(n))
-	return n, err
-}
-
-func (c *countingConn) Write(p []byte) (int, error) {
-	n, err := c.Conn.Write(p)
-	c.n.Add(int64(n))
-	return n, err
 }
