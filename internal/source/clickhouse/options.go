@@ -2,7 +2,6 @@ package clickhouse
 
 import (
 	"fmt"
-	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -90,29 +89,15 @@ type config struct {
 // parameters (which win), then the environment for what neither sets.
 func parseConfig(spec source.Spec, getenv func(string) string) (*config, error) {
 	loc := source.Redact(spec.Location)
-	u, err := url.Parse(spec.Location)
+	l, err := source.ParseStoreLocation(spec, optionNames, []string{"password"})
 	if err != nil {
-		return nil, fmt.Errorf("clickhouse: %s: bad location", loc)
+		return nil, fmt.Errorf("clickhouse: %s: %w (want clickhouse://host:9000/db?table=otel_logs; credentials go in the source's options or %s and %s)", loc, err, EnvUser, EnvPassword)
 	}
-	if u.Host == "" {
-		return nil, fmt.Errorf("clickhouse: %s: no host (want clickhouse://host:9000/db?table=otel_logs)", loc)
+	// ClickHouse takes no parameters of its own from the location.
+	for k := range l.Extra {
+		return nil, fmt.Errorf("clickhouse: %s: unknown parameter %q", loc, k)
 	}
-	if u.User != nil {
-		return nil, fmt.Errorf("clickhouse: %s: credentials in the location are not accepted: set the username and password options or %s and %s", loc, EnvUser, EnvPassword)
-	}
-	opts := make(map[string]string, len(spec.Options))
-	for k, v := range spec.Options {
-		opts[k] = v
-	}
-	for k, vs := range source.QueryParams(u.RawQuery) {
-		if !optionNames[k] {
-			return nil, fmt.Errorf("clickhouse: %s: unknown parameter %q", loc, k)
-		}
-		if k == "password" {
-			return nil, fmt.Errorf("clickhouse: %s: option password is not accepted in the location: set it in the source's options or %s", loc, EnvPassword)
-		}
-		opts[k] = vs[len(vs)-1]
-	}
+	u, opts := l.URL, l.Options
 	c := &config{
 		addr:       u.Host,
 		database:   strings.Trim(u.Path, "/"),
