@@ -11,9 +11,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pipetracker/pipetracker/internal/logline"
 	"github.com/pipetracker/pipetracker/internal/source"
 	"github.com/pipetracker/pipetracker/internal/source/sourcetest"
+	"github.com/pipetracker/pipetracker/internal/source/storetest"
 )
 
 // TestContract runs the contract suite against the fake API. The suite
@@ -60,47 +60,19 @@ func (p *provenance) fixture(t *testing.T, files map[string][]byte) source.Spec 
 	var evs []fakeEvent
 	now := time.Now().Add(-time.Minute)
 	for name, data := range files {
-		for _, r := range split(data) {
+		for _, r := range storetest.Records(map[string][]byte{name: data}) {
 			p.ids++
 			id := fmt.Sprintf("AQAAAZ%08d", p.ids)
-			at[id] = origin{name, r.line}
+			at[id] = origin{name, r.Line}
 			evs = append(evs, fakeEvent{
 				ID: id, Time: now, Host: "fixture", Service: serviceOfPath(name), Status: "info",
-				Message: strings.TrimSuffix(r.data, "\r"), Tags: []string{tag, "env:test"},
+				Message: strings.TrimSuffix(r.Text, "\r"), Tags: []string{tag, "env:test"},
 			})
 		}
 	}
 	p.mu.Unlock()
 	p.f.add(evs...)
 	return source.Spec{Location: loc}
-}
-
-type stored struct {
-	line int64
-	data string
-}
-
-// split cuts a file into log records the way the suite does: a record is
-// a line that starts one and the continuation lines after it.
-func split(data []byte) []stored {
-	if len(data) == 0 {
-		return nil
-	}
-	text := string(data)
-	lines := strings.Split(text, "\n")
-	if strings.HasSuffix(text, "\n") {
-		lines = lines[:len(lines)-1]
-	}
-	var out []stored
-	for a := 0; a < len(lines); {
-		b := a + 1
-		for b < len(lines) && lines[b] != "" && !logline.StartsRecord([]byte(strings.TrimSuffix(lines[b], "\r"))) {
-			b++
-		}
-		out = append(out, stored{int64(a + 1), strings.Join(lines[a:b], "\n")})
-		a = b
-	}
-	return out
 }
 
 func (p *provenance) driver(d source.Driver) source.Driver {

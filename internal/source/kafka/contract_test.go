@@ -12,9 +12,9 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/pipetracker/pipetracker/internal/logline"
 	"github.com/pipetracker/pipetracker/internal/source"
 	"github.com/pipetracker/pipetracker/internal/source/sourcetest"
+	"github.com/pipetracker/pipetracker/internal/source/storetest"
 )
 
 // TestContract runs the contract suite against the in-process cluster.
@@ -60,9 +60,9 @@ func (p *provenance) fixture(t *testing.T, files map[string][]byte) source.Spec 
 	var from []origin
 	for i, name := range names {
 		topic, part := topics[i%ntopics], int32(i/ntopics)
-		for _, r := range split(files[name]) {
-			recs = append(recs, rec(topic, part, now, r.data))
-			from = append(from, origin{name, r.line})
+		for _, r := range storetest.Records(map[string][]byte{name: files[name]}) {
+			recs = append(recs, rec(topic, part, now, r.Text))
+			from = append(from, origin{name, r.Line})
 		}
 	}
 	produce(t, cluster.prod, recs...)
@@ -75,34 +75,6 @@ func (p *provenance) fixture(t *testing.T, files map[string][]byte) source.Spec 
 	p.at[loc] = at
 	p.mu.Unlock()
 	return source.Spec{Location: loc}
-}
-
-type stored struct {
-	line int64
-	data string
-}
-
-// split cuts a file into log records the way the suite does: a record is
-// a line that starts one and the continuation lines after it.
-func split(data []byte) []stored {
-	if len(data) == 0 {
-		return nil
-	}
-	text := string(data)
-	lines := strings.Split(text, "\n")
-	if strings.HasSuffix(text, "\n") {
-		lines = lines[:len(lines)-1]
-	}
-	var out []stored
-	for a := 0; a < len(lines); {
-		b := a + 1
-		for b < len(lines) && !logline.StartsRecord([]byte(strings.TrimSuffix(lines[b], "\r"))) && lines[b] != "" {
-			b++
-		}
-		out = append(out, stored{int64(a + 1), strings.Join(lines[a:b], "\n")})
-		a = b
-	}
-	return out
 }
 
 // driver wraps d so that its records carry the file and line they were
