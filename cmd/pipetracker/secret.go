@@ -150,6 +150,29 @@ func (s *security) redactReport(rep *trace.Report) {
 	rep.Stats.Elapsed += d
 }
 
+// redactErr returns err with its message redacted as a report's text is,
+// id kept, when redaction is on: an error can quote what a source sent.
+// errors.Is and errors.As still see err's causes.
+func (s *security) redactErr(err error, id string) error {
+	if s.red == nil || err == nil {
+		return err
+	}
+	msg := s.red.String(err.Error(), []string{id}, nil)
+	if msg == err.Error() {
+		return err
+	}
+	return &redactedError{msg: msg, err: err}
+}
+
+// redactedError is an error shown with a redacted message.
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (e *redactedError) Error() string { return e.msg }
+func (e *redactedError) Unwrap() error { return e.err }
+
 // seal returns the writer and closer of a report: with encrypt_logs and a
 // file to write, the report is collected and written as one Fernet token
 // when closed; otherwise w and closeOut as they are.

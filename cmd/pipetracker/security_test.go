@@ -1,13 +1,17 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/pipetracker/pipetracker/internal/redact"
 	"github.com/pipetracker/pipetracker/internal/render"
 	"github.com/pipetracker/pipetracker/internal/secret"
 )
@@ -294,5 +298,41 @@ func TestSecretCommands(t *testing.T) {
 	}
 	if _, err := os.Stat(".x_secret"); err == nil {
 		t.Error("set without a key wrote a file")
+	}
+}
+
+// TestRedactErr checks that an error a trace fails with is shown with its
+// personal data redacted, the traced id kept, and its causes still seen
+// by errors.Is.
+func TestRedactErr(t *testing.T) {
+	red, err := redact.New(redact.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sec := &security{red: red}
+	cause := fmt.Errorf("source s3://logs: record of anna.smith@example.com for TXN-77: %w", context.DeadlineExceeded)
+	for _, tc := range []struct {
+		name    string
+		sec     *security
+		err     error
+		want    string
+		wrapped bool
+	}{
+		{"redacted", sec, cause, "source s3://logs: record of [REDACTED:email] for TXN-77: context deadline exceeded", true},
+		{"clean error as it is", sec, context.Canceled, "context canceled", false},
+		{"redaction off", &security{}, cause, cause.Error(), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := tc.sec.redactErr(tc.err, "TXN-77")
+			if got.Error() != tc.want {
+				t.Fatalf("got %q, want %q", got.Error(), tc.want)
+			}
+			if !errors.Is(got, tc.err) {
+				t.Fatalf("%v does not wrap %v", got, tc.err)
+			}
+			if _, ok := got.(*redactedError); ok != tc.wrapped {
+				t.Fatalf("redactedError %v, want %v", ok, tc.wrapped)
+			}
+		})
 	}
 }

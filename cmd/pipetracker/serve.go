@@ -301,7 +301,7 @@ func (e *env) serveTracer(cfg *config.Config) (server.TraceFunc, server.FollowFu
 			if errors.Is(err, engine.ErrBadID) {
 				return nil, fmt.Errorf("%w: %w", server.ErrInvalid, err)
 			}
-			return nil, err
+			return nil, sec.redactErr(err, req.ID)
 		}
 		verifyTrace(ctx, rep, req.ID, cfg.VerifierEndpoints)
 		sec.redactReport(rep)

@@ -145,7 +145,7 @@ func (e *env) trace(cmd *cobra.Command, id string, f *traceFlags) error {
 		prog.stop()
 	}
 	if err != nil {
-		return &codeError{exitError, err}
+		return &codeError{exitError, sec.redactErr(err, id)}
 	}
 	verifyTrace(cmd.Context(), rep, id, cfg.VerifierEndpoints)
 	// Nothing leaves the process before redaction.

@@ -4,8 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"testing"
+
+	"github.com/pipetracker/pipetracker/bench/corpus"
 
 	"github.com/pipetracker/pipetracker/internal/engine"
 	"github.com/pipetracker/pipetracker/internal/source"
@@ -97,4 +100,40 @@ func BenchmarkExamples(b *testing.B) {
 		rep.Trace.Events = slices.Clone(base.Trace.Events)
 		r.Report(&rep)
 	}
+}
+
+// BenchmarkHotTrace redacts the events of a hot id (1 % of the records) of
+// a generated corpus: the speed benchmark's worst case for redaction.
+// MB/s are of the events' raw text.
+func BenchmarkHotTrace(b *testing.B) {
+	dir := b.TempDir()
+	m, err := corpus.Generate(context.Background(), corpus.Options{Out: dir, Size: 32 << 20, Compression: corpus.CompPlain, Hot: 0.01, Seed: 1, Traces: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	reg := source.NewRegistry(file.Driver())
+	opt := engine.Options{
+		Sources: []source.Spec{{Location: filepath.Join(dir, m.Root)}},
+		Keys:    m.MatchKeys,
+	}
+	base, err := engine.New(reg).Trace(context.Background(), m.Hot.ID, opt)
+	if err != nil {
+		b.Fatal(err)
+	}
+	r, err := New(Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var size int64
+	for _, ev := range base.Trace.Events {
+		size += int64(len(ev.Raw))
+	}
+	b.SetBytes(size)
+	b.ReportMetric(float64(len(base.Trace.Events)), "events")
+	for b.Loop() {
+		rep := *base
+		rep.Trace.Events = slices.Clone(base.Trace.Events)
+		r.Report(&rep)
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(base.Trace.Events)), "ns/event")
 }

@@ -21,12 +21,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
 	"runtime"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
+	"unsafe"
 
 	"github.com/pipetracker/pipetracker/internal/trace"
 )
@@ -79,7 +81,7 @@ type Span struct {
 // rule is a compiled rule.
 type rule struct {
 	name  string
-	maybe func(*features) bool
+	maybe func(features) bool
 	find  func(string, func(int, int))
 	norm  func(string) string
 }
@@ -91,6 +93,14 @@ type Redactor struct {
 	key          []byte
 	secretFields []string // lower case, '-' as '_'
 	fieldsOn     bool
+	// ends are the endings of secretFields.
+	ends *nameEnds
+	// exact runs every finder on every text, as if no feature said a rule
+	// cannot match: what the tests compare the prefilter with.
+	exact bool
+	// cuts says values cut out of a clean raw text need no look of their
+	// own (see inside): no custom rule, and not exact.
+	cuts bool
 }
 
 // New compiles the rules of opt. Unknown rule names, bad expressions and
@@ -158,8 +168,13 @@ func New(opt Options) (*Redactor, error) {
 				continue
 			}
 			r.secretFields = append(r.secretFields, n)
+			if r.ends == nil {
+				r.ends = new(nameEnds)
+			}
+			r.ends.add(n)
 		}
 	}
+	r.cuts = len(opt.Custom) == 0
 	return r, nil
 }
 
@@ -172,7 +187,7 @@ func normField(name string) string {
 // it is one of the names, or ends with '_' or '-' and one, in any case and
 // with '-' and '_' alike. It allocates nothing.
 func (r *Redactor) secretField(name string) bool {
-	if !r.fieldsOn {
+	if !r.fieldsOn || r.ends == nil || !r.ends.may(name) {
 		return false
 	}
 	for _, f := range r.secretFields {
@@ -210,24 +225,43 @@ func sameName(name, norm string) bool {
 // Find returns the values the rules find in s, in order and without
 // overlaps; spans that overlap an occurrence of a kept value are left out.
 func (r *Redactor) Find(s string, keep []string) []Span {
-	var spans []Span
-	f := scan(s)
-	for _, ru := range r.rules {
-		if ru.maybe != nil && !ru.maybe(&f) {
+	spans, _ := r.find(s, keep)
+	return spans
+}
+
+// find is Find that also reports whether a rule found anything at all,
+// kept ids aside.
+func (r *Redactor) find(s string, keep []string) ([]Span, bool) {
+	f := scan(s, r.ends)
+	// got is allocated once a finder runs, which clean text never makes
+	// one do.
+	var got *[]Span
+	for i := range r.rules {
+		ru := &r.rules[i]
+		if ru.maybe != nil && !ru.maybe(f) && !r.exact {
 			continue
 		}
+		if got == nil {
+			got = new([]Span)
+		}
+		out := got
 		ru.find(s, func(a, b int) {
 			if b > a {
-				spans = append(spans, Span{a, b, ru.name})
+				*out = append(*out, Span{a, b, ru.name})
 			}
 		})
 	}
-	if r.fieldsOn && len(r.secretFields) > 0 && f.assign {
-		r.findSecretText(s, func(a, b int) { spans = append(spans, Span{a, b, RuleSecretField}) })
+	if r.fieldsOn && len(r.secretFields) > 0 && (f.assign || r.exact) {
+		if got == nil {
+			got = new([]Span)
+		}
+		out := got
+		r.findSecretText(s, func(a, b int) { *out = append(*out, Span{a, b, RuleSecretField}) })
 	}
-	if len(spans) == 0 {
-		return nil
+	if got == nil || len(*got) == 0 {
+		return nil, false
 	}
+	spans := *got
 	if len(keep) > 0 {
 		spans = slices.DeleteFunc(spans, func(sp Span) bool { return overlapsKept(s, sp, keep) })
 	}
@@ -246,7 +280,7 @@ func (r *Redactor) Find(s string, keep []string) []Span {
 			end = sp.End
 		}
 	}
-	return out
+	return out, true
 }
 
 // findSecretText finds the values of secret fields written as name=value,
@@ -343,6 +377,9 @@ type pass struct {
 	keep   []string
 	counts map[string]int
 	found  []found
+	// clean, when set, is the record's raw text in which no rule found
+	// anything: a value cut out of it (see inside) holds nothing either.
+	clean string
 }
 
 // minEcho is the shortest replaced value that is looked for elsewhere in
@@ -360,9 +397,19 @@ func (p *pass) count(rule string) {
 }
 
 func (r *Redactor) redactString(s string, p *pass) string {
+	s, _ = r.redactText(s, p)
+	return s
+}
+
+// redactText is redactString that also reports whether a rule found
+// anything in s, kept ids aside.
+func (r *Redactor) redactText(s string, p *pass) (string, bool) {
+	if p.clean != "" && len(p.found) == 0 && inside(p.clean, s) {
+		return s, false
+	}
 	// Values found before in the record first, then the rules.
 	s = r.echoes(s, p)
-	spans := r.Find(s, p.keep)
+	spans, any := r.find(s, p.keep)
 	var b strings.Builder
 	last := 0
 	for _, sp := range spans {
@@ -380,7 +427,51 @@ func (r *Redactor) redactString(s string, p *pass) string {
 		b.WriteString(s[last:])
 		s = b.String()
 	}
-	return s
+	return s, any
+}
+
+// Bytes that may stand before and after a value cut out of a text without
+// changing what a built-in rule finds in it: none continues a word, a
+// number, base64, an address or a phone number, or is a separator that a
+// rule reads past (':' of IPv6, ')' and '.' of phones, '=' of base64, ','
+// and '-' of numbers).
+var cutBefore, cutAfter = func() (b, a [256]bool) {
+	for _, c := range []byte(" \t\"'=;,[{<|&") {
+		b[c] = true
+	}
+	for _, c := range []byte(" \t\r\n\"';]}>|&") {
+		a[c] = true
+	}
+	return b, a
+}()
+
+// inside reports whether v is a cut of raw's own bytes (the parsers slice
+// records' text) that starts and ends at bytes of cutBefore and cutAfter
+// or at raw's ends. Every built-in rule then finds in v only what it
+// finds in raw: a raw text in which no rule finds anything needs no look
+// at such values. Custom expressions may anchor, so a redactor with any
+// does not rely on this.
+func inside(raw, v string) bool {
+	if len(v) == 0 {
+		return true
+	}
+	r0 := uintptr(unsafe.Pointer(unsafe.StringData(raw)))
+	v0 := uintptr(unsafe.Pointer(unsafe.StringData(v)))
+	if v0 < r0 || v0+uintptr(len(v)) > r0+uintptr(len(raw)) {
+		return false
+	}
+	a := int(v0 - r0)
+	b := a + len(v)
+	return (a == 0 || cutBefore[raw[a-1]] && !blankDigit(raw, a-1, -1)) &&
+		(b == len(raw) || cutAfter[raw[b]] && !blankDigit(raw, b, 1))
+}
+
+// blankDigit reports whether raw[i] is a blank with a digit next to it on
+// the side dir points to: numbers are read across one blank ("+44 20 7946
+// 0958", "4111 1111 1111 1111").
+func blankDigit(raw string, i, dir int) bool {
+	j := i + dir
+	return (raw[i] == ' ' || raw[i] == '\t') && j >= 0 && j < len(raw) && isDigit(raw[j])
 }
 
 // maxFound bounds the values of one record looked for elsewhere in it,
@@ -440,8 +531,12 @@ func (r *Redactor) Value(v any, keep []string, counts map[string]int) any {
 func (r *Redactor) value(v any, p *pass) (any, bool) {
 	switch x := v.(type) {
 	case string:
-		s := r.redactString(x, p)
-		return s, s != x
+		// The value itself when nothing changed: boxing a string anew
+		// allocates.
+		if s := r.redactString(x, p); s != x {
+			return s, true
+		}
+		return v, false
 	case json.Number:
 		if s := r.redactString(string(x), p); s != string(x) {
 			return s, true
@@ -477,8 +572,14 @@ func (r *Redactor) Fields(fields map[string]any, keep []string, counts map[strin
 }
 
 func (r *Redactor) fields(fields map[string]any, p *pass) (map[string]any, bool) {
+	if r.untouched(fields, p) {
+		return fields, false
+	}
+	// In the order of the names: what one value gives up is looked for in
+	// the others, so the order must not change from run to run.
 	var out map[string]any
-	for k, v := range fields {
+	for _, k := range slices.Sorted(maps.Keys(fields)) {
+		v := fields[k]
 		var nv any
 		if r.secretField(k) && !emptyValue(v) && !isKept(v, p.keep) {
 			nv = r.replacement(RuleSecretField, fmt.Sprint(v), nil)
@@ -501,6 +602,33 @@ func (r *Redactor) fields(fields map[string]any, p *pass) (map[string]any, bool)
 		return fields, false
 	}
 	return out, true
+}
+
+// untouched reports, without looking at any text, that redaction leaves
+// fields as they are: the record's raw text is clean and every value is a
+// cut of it (see inside) or not text, under a name that is not secret.
+func (r *Redactor) untouched(fields map[string]any, p *pass) bool {
+	if p.clean == "" || len(p.found) > 0 {
+		return false
+	}
+	for k, v := range fields {
+		if r.secretField(k) && !emptyValue(v) && !isKept(v, p.keep) {
+			return false
+		}
+		switch x := v.(type) {
+		case string:
+			if !inside(p.clean, x) {
+				return false
+			}
+		case json.Number:
+			if !inside(p.clean, string(x)) {
+				return false
+			}
+		case map[string]any, []any:
+			return false
+		}
+	}
+	return true
 }
 
 func emptyValue(v any) bool {
@@ -584,7 +712,12 @@ func (r *Redactor) events(events []trace.Event, keep []string) map[string]int {
 // there is replaced in the message and the fields too.
 func (r *Redactor) event(ev *trace.Event, keep []string, counts map[string]int) {
 	p := &pass{keep: keep, counts: counts}
-	ev.Raw = r.redactString(ev.Raw, p)
+	raw := ev.Raw
+	var any bool
+	ev.Raw, any = r.redactText(raw, p)
+	if !any && r.cuts {
+		p.clean = raw
+	}
 	ev.Message = r.redactString(ev.Message, p)
 	if ev.Fields != nil {
 		ev.Fields, _ = r.fields(ev.Fields, p)

@@ -36,7 +36,7 @@ type RuleInfo struct {
 // and a finder that calls emit for each match.
 type builtin struct {
 	RuleInfo
-	maybe func(f *features) bool
+	maybe func(f features) bool
 	find  func(s string, emit func(start, end int))
 	// norm is the form of a match that hash mode keys its pseudonym on, so
 	// that one value written two ways gets one pseudonym.
@@ -102,76 +102,258 @@ func numEnd(s string, j int) bool {
 }
 
 // features are what one pass over a text tells of it; each rule's maybe
-// reads them instead of scanning the text again.
+// reads them instead of scanning the text again. Each is a necessary
+// condition of its rule's finder emitting anything (TestPrefilterExact
+// and FuzzPrefilter hold the two to that), so a rule whose feature is
+// absent is not run at all, and clean log text runs no finder.
 type features struct {
-	digitRun int  // most digits in a run of groups joined by single " -.()"
-	digit    bool // a digit
-	at       bool // '@'
-	colon    bool // ':'
-	assign   bool // ':' or '='
-	dot      bool // '.'
-	capA     bool // 'A', which AWS key ids start with
-	iban     bool // two capital letters and two digits
-	jwt      bool // "eyJ"
-	long     bool // 40 bytes or more
+	digit   bool // a digit
+	at      bool // '@' (e-mail)
+	colon   bool // ':' (IPv6)
+	dot     bool // '.' (IPv4)
+	cardRun int  // most digits in a run of groups joined by one ' ' or '-'
+	plus    bool // '+' and a digit 1 to 9 (E.164)
+	nanp    bool // "(ddd)" or ddd-ddd / ddd.ddd where a number starts
+	trunk   bool // 0, a digit 1 to 9, at most 5 digits, ' ' or '-', a digit
+	ssn     bool // ddd-dd- where a number starts
+	iban    bool // a word that starts with two capitals and two digits
+	jwt     bool // ".eyJ"
+	auth    bool // the words bearer or basic before a blank, or authorization
+	awsKey  bool // a word of 20 characters starting with 'A'
+	b64x40  bool // a run of exactly 40 base64 characters
+	assign  bool // ':' or '=' after a name that may be a secret field's
 }
 
-func scan(s string) features {
-	f := features{long: len(s) >= 40}
-	run := 0
+// Byte classes of the feature scan: letters need no work of their own.
+const (
+	clsOther  = iota // punctuation, blanks, control and non-ASCII bytes
+	clsLetter        // A-Z a-z
+	clsDigit         // 0-9
+	clsUnder         // '_': part of a word, not of base64
+	clsB64Sym        // '+' and '/': part of base64, not of a word
+)
+
+var byteClass = func() (t [256]uint8) {
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] = clsLetter
+		t[c-'a'+'A'] = clsLetter
+	}
+	for c := '0'; c <= '9'; c++ {
+		t[c] = clsDigit
+	}
+	t['_'] = clsUnder
+	t['+'], t['/'] = clsB64Sym, clsB64Sym
+	return t
+}()
+
+// scan computes the features of s in one pass. names are the endings of
+// the secret field names (nil for none): a ':' or '=' after a name ending
+// otherwise cannot start a secret value.
+func scan(s string, names *nameEnds) features {
+	var f features
+	word, b64 := 0, 0 // where the current word and base64 runs started
+	card := 0         // digits in the current card-shaped run
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		switch {
-		case isDigit(c):
+		switch byteClass[c] {
+		case clsLetter:
+			// Letters alone tell nothing: skip the whole run of them.
+			for i+1 < len(s) && byteClass[s[i+1]] == clsLetter {
+				i++
+			}
+			card = 0
+			continue
+		case clsDigit:
 			f.digit = true
-			run++
-			if run > f.digitRun {
-				f.digitRun = run
+			card++
+			if card > f.cardRun {
+				f.cardRun = card
+			}
+			if i == 0 || !isDigit(s[i-1]) {
+				f.numberAt(s, i)
 			}
 			continue
-		case (c == ' ' || c == '-' || c == '.' || c == '(' || c == ')') && i+1 < len(s) && (isDigit(s[i+1]) || s[i+1] == '(' || c == ')' && s[i+1] == ' '):
-		case c == '+' || c == '(':
-		default:
-			run = 0
+		case clsUnder:
+			f.b64End(s, b64, i)
+			b64 = i + 1
+			card = 0
+			continue
+		case clsB64Sym:
+			f.wordEnd(s, word, i)
+			word = i + 1
+			if c == '+' && i+1 < len(s) && s[i+1] >= '1' && s[i+1] <= '9' {
+				f.plus = true
+			}
+			card = 0
+			continue
+		}
+		f.wordEnd(s, word, i)
+		f.b64End(s, b64, i)
+		word, b64 = i+1, i+1
+		if !((c == ' ' || c == '-') && i > 0 && isDigit(s[i-1]) && i+1 < len(s) && isDigit(s[i+1])) {
+			card = 0
 		}
 		switch c {
 		case '@':
 			f.at = true
-		case ':':
-			f.colon, f.assign = true, true
-		case '=':
-			f.assign = true
 		case '.':
 			f.dot = true
-		case 'A':
-			f.capA = true
-		case 'e':
-			if i+2 < len(s) && s[i+1] == 'y' && s[i+2] == 'J' {
+			if strings.HasPrefix(s[i+1:], "eyJ") {
 				f.jwt = true
 			}
-		}
-		if c >= 'A' && c <= 'Z' && i+3 < len(s) && s[i+1] >= 'A' && s[i+1] <= 'Z' && isDigit(s[i+2]) && isDigit(s[i+3]) {
-			f.iban = true
+		case ':', '=':
+			f.colon = f.colon || c == ':'
+			if !f.assign && nameBefore(s, i, names) {
+				f.assign = true
+			}
+		case '(':
+			if digitsAt(s, i+1, 3) && i+4 < len(s) && s[i+4] == ')' {
+				f.nanp = true
+			}
 		}
 	}
+	f.wordEnd(s, word, len(s))
+	f.b64End(s, b64, len(s))
 	return f
+}
+
+// numberAt notes the shapes of phone numbers and SSNs that start with the
+// digit at i.
+func (f *features) numberAt(s string, i int) {
+	if digitsAt(s, i, 3) && i+3 < len(s) {
+		switch s[i+3] {
+		case '-':
+			if digitsAt(s, i+4, 3) {
+				f.nanp = true
+			}
+			if digitsAt(s, i+4, 2) && i+6 < len(s) && s[i+6] == '-' {
+				f.ssn = true
+			}
+		case '.':
+			if digitsAt(s, i+4, 3) {
+				f.nanp = true
+			}
+		}
+	}
+	if s[i] == '0' && i+1 < len(s) && s[i+1] >= '1' && s[i+1] <= '9' && numStart(s, i) {
+		k := i + 2
+		for k < len(s) && k-i <= 5 && isDigit(s[k]) {
+			k++
+		}
+		if k-i <= 5 && k+1 < len(s) && (s[k] == ' ' || s[k] == '-') && isDigit(s[k+1]) {
+			f.trunk = true
+		}
+	}
+}
+
+// wordEnd notes the features of the word (letters, digits and '_') s[a:b]
+// that ends at b.
+func (f *features) wordEnd(s string, a, b int) {
+	n := b - a
+	if n < 4 {
+		return
+	}
+	if isUpper(s[a]) && isUpper(s[a+1]) && isDigit(s[a+2]) && isDigit(s[a+3]) {
+		f.iban = true
+	}
+	if n == 20 && s[a] == 'A' {
+		f.awsKey = true
+	}
+	if n == 13 && strings.EqualFold(s[a:b], "authorization") ||
+		(n == 5 || n == 6) && b < len(s) && (s[b] == ' ' || s[b] == '\t') && (strings.EqualFold(s[a:b], "basic") || strings.EqualFold(s[a:b], "bearer")) {
+		f.auth = true
+	}
+}
+
+// b64End notes a base64 run s[a:b] that ends at b.
+func (f *features) b64End(s string, a, b int) {
+	if b-a == 40 {
+		f.b64x40 = true
+	}
+}
+
+func isUpper(c byte) bool { return c >= 'A' && c <= 'Z' }
+
+// nameBefore reports whether the ':' or '=' at i follows a name, past
+// blanks, a quote and a backslash, that may be a secret field's.
+func nameBefore(s string, i int, names *nameEnds) bool {
+	if names == nil {
+		return false
+	}
+	j := i
+	for j > 0 && (s[j-1] == ' ' || s[j-1] == '\t') {
+		j--
+	}
+	if j > 0 && (s[j-1] == '"' || s[j-1] == '\'') {
+		j--
+		if j > 0 && s[j-1] == '\\' {
+			j--
+		}
+	}
+	return names.may(s[:j])
+}
+
+// nameEnds holds the last two bytes of the secret field names, normalised
+// (lower case, '-' as '_'), and the names of one byte: a name that ends
+// otherwise is not a secret field's.
+type nameEnds struct {
+	two [1 << 16 / 64]uint64
+	one [256]bool
+}
+
+func normByte(c byte) byte {
+	switch {
+	case c >= 'A' && c <= 'Z':
+		return c + 'a' - 'A'
+	case c == '-':
+		return '_'
+	}
+	return c
+}
+
+// add notes a normalised name.
+func (e *nameEnds) add(norm string) {
+	n := len(norm)
+	if n == 1 {
+		e.one[norm[0]] = true
+		return
+	}
+	k := uint16(norm[n-2])<<8 | uint16(norm[n-1])
+	e.two[k/64] |= 1 << (k % 64)
+}
+
+// may reports whether name (as written) may end with a secret field name.
+func (e *nameEnds) may(name string) bool {
+	n := len(name)
+	if n == 0 {
+		return false
+	}
+	last := normByte(name[n-1])
+	if e.one[last] {
+		return true
+	}
+	if n < 2 {
+		return false
+	}
+	k := uint16(normByte(name[n-2]))<<8 | uint16(last)
+	return e.two[k/64]&(1<<(k%64)) != 0
 }
 
 func builtins() []builtin {
 	return []builtin{
-		{RuleInfo{RuleEmail, true, "e-mail addresses"}, func(f *features) bool { return f.at }, findEmail, strings.ToLower},
-		{RuleInfo{RuleCard, true, "payment card numbers, 13 to 19 digits with spaces or dashes, Luhn-checked, known issuer prefix"}, func(f *features) bool { return f.digitRun >= 13 }, findCards, onlyDigits},
-		{RuleInfo{RuleIBAN, true, "IBANs, compact or in groups of four, length per country, mod-97 checked"}, func(f *features) bool { return f.iban }, findIBANs, func(s string) string { return strings.ReplaceAll(s, " ", "") }},
-		{RuleInfo{RulePhone, true, "phone numbers: E.164 (+ and 8 to 15 digits) and national forms ((555) 123-4567, 555-123-4567, 020 7946 0958)"}, func(f *features) bool { return f.digitRun >= 8 }, findPhones, onlyDigits},
-		{RuleInfo{RuleIPv4, false, "IPv4 addresses"}, func(f *features) bool { return f.dot && f.digit }, findIPv4, nil},
-		{RuleInfo{RuleIPv6, false, "IPv6 addresses"}, func(f *features) bool { return f.colon }, findIPv6, strings.ToLower},
-		{RuleInfo{RuleSSN, true, "US social security numbers (123-45-6789, valid area and group)"}, func(f *features) bool { return f.digitRun >= 9 }, findSSNs, nil},
-		{RuleInfo{RuleJWT, true, "JSON web tokens"}, func(f *features) bool { return f.jwt }, regexFinder(jwtRE, 0), nil},
-		{RuleInfo{RuleBearer, true, "bearer and basic credentials, Authorization header values"}, nil, findAuth, nil},
-		{RuleInfo{RuleAWSKey, true, "AWS access key ids (AKIA…, ASIA…)"}, func(f *features) bool { return f.capA }, regexFinder(awsKeyRE, 0), nil},
-		{RuleInfo{RuleAWSSecret, true, "AWS secret access keys: 40 characters of base64 after a secret-key name, or standing alone with mixed case, digits and / or +"}, func(f *features) bool { return f.long }, findAWSSecrets, nil},
+		{RuleInfo{RuleEmail, true, "e-mail addresses"}, func(f features) bool { return f.at }, findEmail, strings.ToLower},
+		{RuleInfo{RuleCard, true, "payment card numbers, 13 to 19 digits with spaces or dashes, Luhn-checked, known issuer prefix"}, func(f features) bool { return f.cardRun >= 13 }, findCards, onlyDigits},
+		{RuleInfo{RuleIBAN, true, "IBANs, compact or in groups of four, length per country, mod-97 checked"}, func(f features) bool { return f.iban }, findIBANs, func(s string) string { return strings.ReplaceAll(s, " ", "") }},
+		{RuleInfo{RulePhone, true, "phone numbers: E.164 (+ and 8 to 15 digits) and national forms ((555) 123-4567, 555-123-4567, 020 7946 0958)"}, func(f features) bool { return f.plus || f.nanp || f.trunk }, findPhones, onlyDigits},
+		{RuleInfo{RuleIPv4, false, "IPv4 addresses"}, func(f features) bool { return f.dot && f.digit }, findIPv4, nil},
+		{RuleInfo{RuleIPv6, false, "IPv6 addresses"}, func(f features) bool { return f.colon }, findIPv6, strings.ToLower},
+		{RuleInfo{RuleSSN, true, "US social security numbers (123-45-6789, valid area and group)"}, func(f features) bool { return f.ssn }, findSSNs, nil},
+		{RuleInfo{RuleJWT, true, "JSON web tokens"}, func(f features) bool { return f.jwt }, regexFinder(jwtRE, 0), nil},
+		{RuleInfo{RuleBearer, true, "bearer and basic credentials, Authorization header values"}, func(f features) bool { return f.auth }, findAuth, nil},
+		{RuleInfo{RuleAWSKey, true, "AWS access key ids (AKIA…, ASIA…)"}, func(f features) bool { return f.awsKey }, regexFinder(awsKeyRE, 0), nil},
+		{RuleInfo{RuleAWSSecret, true, "AWS secret access keys: 40 characters of base64 after a secret-key name, or standing alone with mixed case, digits and / or +"}, func(f features) bool { return f.b64x40 }, findAWSSecrets, nil},
 		{RuleInfo{RuleSecretField, true, "values of fields whose names say secret (password, token, api_key, cookie, …), in fields and in key=value or \"key\": \"value\" text"}, nil, nil, nil},
-		{RuleInfo{RuleDigits, false, "any number of 4 or more digits (destroys timestamps and ids)"}, func(f *features) bool { return f.digit }, findDigits, nil},
+		{RuleInfo{RuleDigits, false, "any number of 4 or more digits (destroys timestamps and ids)"}, func(f features) bool { return f.digit }, findDigits, nil},
 	}
 }
 
