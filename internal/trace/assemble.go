@@ -2,7 +2,9 @@ package trace
 
 import (
 	"cmp"
+	"runtime"
 	"slices"
+	"sync"
 	"time"
 )
 
@@ -100,7 +102,12 @@ func order(events []Event) (timeline, byOrigin []int) {
 	for i := range byOrigin {
 		byOrigin[i] = i
 	}
-	slices.SortStableFunc(byOrigin, func(a, b int) int { return compareOrigin(events[a].Origin, events[b].Origin) })
+	sortIndexes(byOrigin, func(a, b int) int {
+		if c := compareOrigin(events[a].Origin, events[b].Origin); c != 0 {
+			return c
+		}
+		return cmp.Compare(a, b)
+	})
 
 	// The time each event sorts at, and whether its file has any time.
 	type key struct {
@@ -137,7 +144,7 @@ func order(events []Event) (timeline, byOrigin []int) {
 	for i := range timeline {
 		timeline[i] = i
 	}
-	slices.SortFunc(timeline, func(a, b int) int {
+	sortIndexes(timeline, func(a, b int) int {
 		ka, kb := keys[a], keys[b]
 		if ka.timed != kb.timed {
 			if ka.timed {
@@ -151,6 +158,40 @@ func order(events []Event) (timeline, byOrigin []int) {
 		return cmp.Compare(ka.rank, kb.rank)
 	})
 	return timeline, byOrigin
+}
+
+// parallelSortMin is the least number of events sorted in two halves at
+// once: a hot id's tens of thousands of events take tens of milliseconds
+// to order on one core.
+const parallelSortMin = 8192
+
+// sortIndexes sorts idx by cmp, a total order (no two distinct indexes
+// compare equal), on two cores when idx is long: each half is sorted on
+// its own, then the halves are merged.
+func sortIndexes(idx []int, cmp func(a, b int) int) {
+	if len(idx) < parallelSortMin || runtime.GOMAXPROCS(0) < 2 {
+		slices.SortFunc(idx, cmp)
+		return
+	}
+	mid := len(idx) / 2
+	var wg sync.WaitGroup
+	wg.Go(func() { slices.SortFunc(idx[:mid], cmp) })
+	slices.SortFunc(idx[mid:], cmp)
+	wg.Wait()
+	merged := make([]int, 0, len(idx))
+	i, j := 0, mid
+	for i < mid && j < len(idx) {
+		if cmp(idx[j], idx[i]) < 0 {
+			merged = append(merged, idx[j])
+			j++
+		} else {
+			merged = append(merged, idx[i])
+			i++
+		}
+	}
+	merged = append(merged, idx[i:mid]...)
+	merged = append(merged, idx[j:]...)
+	copy(idx, merged)
 }
 
 func compareOrigin(a, b Origin) int {

@@ -1,6 +1,7 @@
 package trace
 
 import (
+	"cmp"
 	"fmt"
 	"reflect"
 	"slices"
@@ -360,6 +361,32 @@ func TestAssembleIsDeterministic(t *testing.T) {
 		a, b := got.Events[i-1], got.Events[i]
 		if !a.Time.IsZero() && !b.Time.IsZero() && b.Time.Before(a.Time) {
 			t.Fatalf("timed events out of order at %d: %v after %v", i, b.Time, a.Time)
+		}
+	}
+}
+
+// TestSortIndexes checks the two-core sort against a plain sort, with
+// many equal keys broken by index, at sizes around the parallel threshold.
+func TestSortIndexes(t *testing.T) {
+	for _, n := range []int{0, 1, 7, parallelSortMin - 1, parallelSortMin, parallelSortMin + 1, 3*parallelSortMin + 5} {
+		keys := make([]int, n)
+		for i := range keys {
+			keys[i] = (i * 7919) % 97 // many ties
+		}
+		byKey := func(a, b int) int {
+			if c := cmp.Compare(keys[a], keys[b]); c != 0 {
+				return c
+			}
+			return cmp.Compare(a, b)
+		}
+		got, want := make([]int, n), make([]int, n)
+		for i := range got {
+			got[i], want[i] = n-1-i, n-1-i
+		}
+		sortIndexes(got, byKey)
+		slices.SortStableFunc(want, byKey)
+		if !slices.Equal(got, want) {
+			t.Fatalf("n=%d: sortIndexes differs from a plain sort", n)
 		}
 	}
 }
