@@ -604,31 +604,47 @@ func (r *Redactor) fields(fields map[string]any, p *pass) (map[string]any, bool)
 	return out, true
 }
 
-// untouched reports, without looking at any text, that redaction leaves
-// fields as they are: the record's raw text is clean and every value is a
-// cut of it (see inside) or not text, under a name that is not secret.
+// untouched reports that redaction leaves fields as they are: no value is
+// under a secret name, and no rule finds anything in any value (values
+// cut out of a clean raw text are not even looked at, see inside). Then
+// the order of the values does not matter either: nothing is replaced,
+// so nothing is looked for elsewhere.
 func (r *Redactor) untouched(fields map[string]any, p *pass) bool {
-	if p.clean == "" || len(p.found) > 0 {
+	if len(p.found) > 0 {
 		return false
 	}
 	for k, v := range fields {
-		if r.secretField(k) && !emptyValue(v) && !isKept(v, p.keep) {
-			return false
-		}
-		switch x := v.(type) {
-		case string:
-			if !inside(p.clean, x) {
-				return false
-			}
-		case json.Number:
-			if !inside(p.clean, string(x)) {
-				return false
-			}
-		case map[string]any, []any:
+		if r.secretField(k) && !emptyValue(v) && !isKept(v, p.keep) || !r.untouchedValue(v, p) {
 			return false
 		}
 	}
 	return true
+}
+
+func (r *Redactor) untouchedValue(v any, p *pass) bool {
+	switch x := v.(type) {
+	case string:
+		return r.untouchedText(x, p)
+	case json.Number:
+		return r.untouchedText(string(x), p)
+	case map[string]any:
+		return r.untouched(x, p)
+	case []any:
+		for _, e := range x {
+			if !r.untouchedValue(e, p) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func (r *Redactor) untouchedText(s string, p *pass) bool {
+	if p.clean != "" && inside(p.clean, s) {
+		return true
+	}
+	spans, _ := r.find(s, p.keep)
+	return len(spans) == 0
 }
 
 func emptyValue(v any) bool {

@@ -164,22 +164,31 @@ func scan(s string, names *nameEnds) features {
 			card = 0
 			continue
 		case clsDigit:
+			// A whole number at once: its shapes where it starts, its
+			// length for the card run.
 			f.digit = true
-			card++
-			if card > f.cardRun {
-				f.cardRun = card
-			}
 			if i == 0 || !isDigit(s[i-1]) {
 				f.numberAt(s, i)
 			}
+			j := i + 1
+			for j < len(s) && isDigit(s[j]) {
+				j++
+			}
+			card += j - i
+			f.cardRun = max(f.cardRun, card)
+			i = j - 1
 			continue
 		case clsUnder:
-			f.b64End(s, b64, i)
+			if i-b64 == 40 {
+				f.b64x40 = true
+			}
 			b64 = i + 1
 			card = 0
 			continue
 		case clsB64Sym:
-			f.wordEnd(s, word, i)
+			if i-word >= 4 {
+				f.wordEnd(s, word, i)
+			}
 			word = i + 1
 			if c == '+' && i+1 < len(s) && s[i+1] >= '1' && s[i+1] <= '9' {
 				f.plus = true
@@ -187,8 +196,12 @@ func scan(s string, names *nameEnds) features {
 			card = 0
 			continue
 		}
-		f.wordEnd(s, word, i)
-		f.b64End(s, b64, i)
+		if i-word >= 4 {
+			f.wordEnd(s, word, i)
+		}
+		if i-b64 == 40 {
+			f.b64x40 = true
+		}
 		word, b64 = i+1, i+1
 		if !((c == ' ' || c == '-') && i > 0 && isDigit(s[i-1]) && i+1 < len(s) && isDigit(s[i+1])) {
 			card = 0
@@ -213,7 +226,9 @@ func scan(s string, names *nameEnds) features {
 		}
 	}
 	f.wordEnd(s, word, len(s))
-	f.b64End(s, b64, len(s))
+	if len(s)-b64 == 40 {
+		f.b64x40 = true
+	}
 	return f
 }
 
@@ -262,13 +277,6 @@ func (f *features) wordEnd(s string, a, b int) {
 	if n == 13 && strings.EqualFold(s[a:b], "authorization") ||
 		(n == 5 || n == 6) && b < len(s) && (s[b] == ' ' || s[b] == '\t') && (strings.EqualFold(s[a:b], "basic") || strings.EqualFold(s[a:b], "bearer")) {
 		f.auth = true
-	}
-}
-
-// b64End notes a base64 run s[a:b] that ends at b.
-func (f *features) b64End(s string, a, b int) {
-	if b-a == 40 {
-		f.b64x40 = true
 	}
 }
 
