@@ -80,10 +80,10 @@ type Span struct {
 
 // rule is a compiled rule.
 type rule struct {
-	name  string
-	maybe func(features) bool
-	find  func(string, func(int, int))
-	norm  func(string) string
+	name string
+	need features // 0: always run
+	find func(string, func(int, int))
+	norm func(string) string
 }
 
 // Redactor applies a set of rules. It is safe for concurrent use.
@@ -132,7 +132,7 @@ func New(opt Options) (*Redactor, error) {
 			r.fieldsOn = true
 			continue
 		}
-		r.rules = append(r.rules, rule{name: b.Name, maybe: b.maybe, find: b.find, norm: b.norm})
+		r.rules = append(r.rules, rule{name: b.Name, need: b.need, find: b.find, norm: b.norm})
 	}
 	for name := range opt.Rules {
 		if !known[name] {
@@ -238,7 +238,7 @@ func (r *Redactor) find(s string, keep []string) ([]Span, bool) {
 	var got *[]Span
 	for i := range r.rules {
 		ru := &r.rules[i]
-		if ru.maybe != nil && !ru.maybe(f) && !r.exact {
+		if ru.need != 0 && f&ru.need == 0 && !r.exact {
 			continue
 		}
 		if got == nil {
@@ -251,7 +251,7 @@ func (r *Redactor) find(s string, keep []string) ([]Span, bool) {
 			}
 		})
 	}
-	if r.fieldsOn && len(r.secretFields) > 0 && (f.assign || r.exact) {
+	if r.fieldsOn && len(r.secretFields) > 0 && (f&fAssign != 0 || r.exact) {
 		if got == nil {
 			got = new([]Span)
 		}

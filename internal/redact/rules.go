@@ -36,8 +36,8 @@ type RuleInfo struct {
 // and a finder that calls emit for each match.
 type builtin struct {
 	RuleInfo
-	maybe func(f features) bool
-	find  func(s string, emit func(start, end int))
+	need features // run only when one of these is present; 0: always
+	find func(s string, emit func(start, end int))
 	// norm is the form of a match that hash mode keys its pseudonym on, so
 	// that one value written two ways gets one pseudonym.
 	norm func(s string) string
@@ -101,28 +101,31 @@ func numEnd(s string, j int) bool {
 	return true
 }
 
-// features are what one pass over a text tells of it; each rule's maybe
-// reads them instead of scanning the text again. Each is a necessary
-// condition of its rule's finder emitting anything (TestPrefilterExact
-// and FuzzPrefilter hold the two to that), so a rule whose feature is
-// absent is not run at all, and clean log text runs no finder.
-type features struct {
-	digit   bool // a digit
-	at      bool // '@' (e-mail)
-	colon   bool // ':' (IPv6)
-	dot     bool // '.' (IPv4)
-	cardRun int  // most digits in a run of groups joined by one ' ' or '-'
-	plus    bool // '+' and a digit 1 to 9 (E.164)
-	nanp    bool // "(ddd)" or ddd-ddd / ddd.ddd where a number starts
-	trunk   bool // 0, a digit 1 to 9, at most 5 digits, ' ' or '-', a digit
-	ssn     bool // ddd-dd- where a number starts
-	iban    bool // a word that starts with two capitals and two digits
-	jwt     bool // ".eyJ"
-	auth    bool // the words bearer or basic before a blank, or authorization
-	awsKey  bool // a word of 20 characters starting with 'A'
-	b64x40  bool // a run of exactly 40 base64 characters
-	assign  bool // ':' or '=' after a name that may be a secret field's
-}
+// features are what one pass over a text tells of it, one bit each; a
+// rule names the features it needs (any of them) instead of scanning the
+// text again. Each is a necessary condition of its rule's finder
+// emitting anything (TestPrefilterExact and FuzzPrefilter hold the two
+// to that), so a rule whose features are absent is not run at all, and
+// clean log text runs no finder.
+type features uint32
+
+const (
+	fDigit  features = 1 << iota // a digit
+	fAt                          // '@' (e-mail)
+	fColon                       // ':' (IPv6)
+	fDot                         // '.' (IPv4)
+	fCard                        // 13 or more digits in a run of groups joined by one ' ' or '-'
+	fPlus                        // '+' and a digit 1 to 9 (E.164)
+	fNANP                        // "(ddd)" or ddd-ddd / ddd.ddd where a number starts
+	fTrunk                       // 0, a digit 1 to 9, at most 5 digits, ' ' or '-', a digit
+	fSSN                         // ddd-dd- where a number starts
+	fIBAN                        // a word that starts with two capitals and two digits
+	fJWT                         // ".eyJ"
+	fAuth                        // the words bearer or basic before a blank, or authorization
+	fAWSKey                      // a word of 20 characters starting with 'A'
+	fB64x40                      // a run of exactly 40 base64 characters
+	fAssign                      // ':' or '=' after a name that may be a secret field's
+)
 
 // Byte classes of the feature scan: letters need no work of their own.
 const (
@@ -166,7 +169,7 @@ func scan(s string, names *nameEnds) features {
 		case clsDigit:
 			// A whole number at once: its shapes where it starts, its
 			// length for the card run.
-			f.digit = true
+			f |= fDigit
 			if i == 0 || !isDigit(s[i-1]) {
 				f.numberAt(s, i)
 			}
@@ -175,32 +178,30 @@ func scan(s string, names *nameEnds) features {
 				j++
 			}
 			card += j - i
-			f.cardRun = max(f.cardRun, card)
+			if card >= 13 {
+				f |= fCard
+			}
 			i = j - 1
 			continue
 		case clsUnder:
 			if i-b64 == 40 {
-				f.b64x40 = true
+				f |= fB64x40
 			}
 			b64 = i + 1
 			card = 0
 			continue
 		case clsB64Sym:
-			if i-word >= 4 {
-				f.wordEnd(s, word, i)
-			}
+			f.wordEnd(s, word, i)
 			word = i + 1
 			if c == '+' && i+1 < len(s) && s[i+1] >= '1' && s[i+1] <= '9' {
-				f.plus = true
+				f |= fPlus
 			}
 			card = 0
 			continue
 		}
-		if i-word >= 4 {
-			f.wordEnd(s, word, i)
-		}
+		f.wordEnd(s, word, i)
 		if i-b64 == 40 {
-			f.b64x40 = true
+			f |= fB64x40
 		}
 		word, b64 = i+1, i+1
 		if !((c == ' ' || c == '-') && i > 0 && isDigit(s[i-1]) && i+1 < len(s) && isDigit(s[i+1])) {
@@ -208,26 +209,28 @@ func scan(s string, names *nameEnds) features {
 		}
 		switch c {
 		case '@':
-			f.at = true
+			f |= fAt
 		case '.':
-			f.dot = true
+			f |= fDot
 			if strings.HasPrefix(s[i+1:], "eyJ") {
-				f.jwt = true
+				f |= fJWT
 			}
 		case ':', '=':
-			f.colon = f.colon || c == ':'
-			if !f.assign && nameBefore(s, i, names) {
-				f.assign = true
+			if c == ':' {
+				f |= fColon
+			}
+			if f&fAssign == 0 && nameBefore(s, i, names) {
+				f |= fAssign
 			}
 		case '(':
 			if digitsAt(s, i+1, 3) && i+4 < len(s) && s[i+4] == ')' {
-				f.nanp = true
+				f |= fNANP
 			}
 		}
 	}
 	f.wordEnd(s, word, len(s))
 	if len(s)-b64 == 40 {
-		f.b64x40 = true
+		f |= fB64x40
 	}
 	return f
 }
@@ -239,14 +242,14 @@ func (f *features) numberAt(s string, i int) {
 		switch s[i+3] {
 		case '-':
 			if digitsAt(s, i+4, 3) {
-				f.nanp = true
+				*f |= fNANP
 			}
 			if digitsAt(s, i+4, 2) && i+6 < len(s) && s[i+6] == '-' {
-				f.ssn = true
+				*f |= fSSN
 			}
 		case '.':
 			if digitsAt(s, i+4, 3) {
-				f.nanp = true
+				*f |= fNANP
 			}
 		}
 	}
@@ -256,27 +259,31 @@ func (f *features) numberAt(s string, i int) {
 			k++
 		}
 		if k-i <= 5 && k+1 < len(s) && (s[k] == ' ' || s[k] == '-') && isDigit(s[k+1]) {
-			f.trunk = true
+			*f |= fTrunk
 		}
 	}
 }
 
 // wordEnd notes the features of the word (letters, digits and '_') s[a:b]
-// that ends at b.
+// that ends at b. Most words are none of those looked for: the first test
+// turns them away without a call.
 func (f *features) wordEnd(s string, a, b int) {
-	n := b - a
-	if n < 4 {
-		return
+	if n := b - a; n >= 4 && (isUpper(s[a]) || n <= 13 && (s[a]|0x20 == 'a' || s[a]|0x20 == 'b')) {
+		f.word(s, a, b)
 	}
+}
+
+func (f *features) word(s string, a, b int) {
+	n := b - a
 	if isUpper(s[a]) && isUpper(s[a+1]) && isDigit(s[a+2]) && isDigit(s[a+3]) {
-		f.iban = true
+		*f |= fIBAN
 	}
 	if n == 20 && s[a] == 'A' {
-		f.awsKey = true
+		*f |= fAWSKey
 	}
 	if n == 13 && strings.EqualFold(s[a:b], "authorization") ||
 		(n == 5 || n == 6) && b < len(s) && (s[b] == ' ' || s[b] == '\t') && (strings.EqualFold(s[a:b], "basic") || strings.EqualFold(s[a:b], "bearer")) {
-		f.auth = true
+		*f |= fAuth
 	}
 }
 
@@ -349,19 +356,19 @@ func (e *nameEnds) may(name string) bool {
 
 func builtins() []builtin {
 	return []builtin{
-		{RuleInfo{RuleEmail, true, "e-mail addresses"}, func(f features) bool { return f.at }, findEmail, strings.ToLower},
-		{RuleInfo{RuleCard, true, "payment card numbers, 13 to 19 digits with spaces or dashes, Luhn-checked, known issuer prefix"}, func(f features) bool { return f.cardRun >= 13 }, findCards, onlyDigits},
-		{RuleInfo{RuleIBAN, true, "IBANs, compact or in groups of four, length per country, mod-97 checked"}, func(f features) bool { return f.iban }, findIBANs, func(s string) string { return strings.ReplaceAll(s, " ", "") }},
-		{RuleInfo{RulePhone, true, "phone numbers: E.164 (+ and 8 to 15 digits) and national forms ((555) 123-4567, 555-123-4567, 020 7946 0958)"}, func(f features) bool { return f.plus || f.nanp || f.trunk }, findPhones, onlyDigits},
-		{RuleInfo{RuleIPv4, false, "IPv4 addresses"}, func(f features) bool { return f.dot && f.digit }, findIPv4, nil},
-		{RuleInfo{RuleIPv6, false, "IPv6 addresses"}, func(f features) bool { return f.colon }, findIPv6, strings.ToLower},
-		{RuleInfo{RuleSSN, true, "US social security numbers (123-45-6789, valid area and group)"}, func(f features) bool { return f.ssn }, findSSNs, nil},
-		{RuleInfo{RuleJWT, true, "JSON web tokens"}, func(f features) bool { return f.jwt }, regexFinder(jwtRE, 0), nil},
-		{RuleInfo{RuleBearer, true, "bearer and basic credentials, Authorization header values"}, func(f features) bool { return f.auth }, findAuth, nil},
-		{RuleInfo{RuleAWSKey, true, "AWS access key ids (AKIA…, ASIA…)"}, func(f features) bool { return f.awsKey }, regexFinder(awsKeyRE, 0), nil},
-		{RuleInfo{RuleAWSSecret, true, "AWS secret access keys: 40 characters of base64 after a secret-key name, or standing alone with mixed case, digits and / or +"}, func(f features) bool { return f.b64x40 }, findAWSSecrets, nil},
-		{RuleInfo{RuleSecretField, true, "values of fields whose names say secret (password, token, api_key, cookie, …), in fields and in key=value or \"key\": \"value\" text"}, nil, nil, nil},
-		{RuleInfo{RuleDigits, false, "any number of 4 or more digits (destroys timestamps and ids)"}, func(f features) bool { return f.digit }, findDigits, nil},
+		{RuleInfo{RuleEmail, true, "e-mail addresses"}, fAt, findEmail, strings.ToLower},
+		{RuleInfo{RuleCard, true, "payment card numbers, 13 to 19 digits with spaces or dashes, Luhn-checked, known issuer prefix"}, fCard, findCards, onlyDigits},
+		{RuleInfo{RuleIBAN, true, "IBANs, compact or in groups of four, length per country, mod-97 checked"}, fIBAN, findIBANs, func(s string) string { return strings.ReplaceAll(s, " ", "") }},
+		{RuleInfo{RulePhone, true, "phone numbers: E.164 (+ and 8 to 15 digits) and national forms ((555) 123-4567, 555-123-4567, 020 7946 0958)"}, fPlus | fNANP | fTrunk, findPhones, onlyDigits},
+		{RuleInfo{RuleIPv4, false, "IPv4 addresses"}, fDot, findIPv4, nil},
+		{RuleInfo{RuleIPv6, false, "IPv6 addresses"}, fColon, findIPv6, strings.ToLower},
+		{RuleInfo{RuleSSN, true, "US social security numbers (123-45-6789, valid area and group)"}, fSSN, findSSNs, nil},
+		{RuleInfo{RuleJWT, true, "JSON web tokens"}, fJWT, regexFinder(jwtRE, 0), nil},
+		{RuleInfo{RuleBearer, true, "bearer and basic credentials, Authorization header values"}, fAuth, findAuth, nil},
+		{RuleInfo{RuleAWSKey, true, "AWS access key ids (AKIA…, ASIA…)"}, fAWSKey, regexFinder(awsKeyRE, 0), nil},
+		{RuleInfo{RuleAWSSecret, true, "AWS secret access keys: 40 characters of base64 after a secret-key name, or standing alone with mixed case, digits and / or +"}, fB64x40, findAWSSecrets, nil},
+		{RuleInfo{RuleSecretField, true, "values of fields whose names say secret (password, token, api_key, cookie, …), in fields and in key=value or \"key\": \"value\" text"}, fAssign, nil, nil},
+		{RuleInfo{RuleDigits, false, "any number of 4 or more digits (destroys timestamps and ids)"}, fDigit, findDigits, nil},
 	}
 }
 
