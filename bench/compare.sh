@@ -25,6 +25,8 @@
 #   5. rg -F -c TXN-HOT PLAIN vs  pipetracker trace TXN-HOT --no-follow
 #   6. rg -F -c TXN-HOT PLAIN vs  the same with --no-redact (the engine's own
 #      cost, without the redaction of every event that is on by default)
+#   7. the two hot-id commands against each other: the share of the trace's
+#      time that redaction takes
 # and prints the ratios of mean wall times (pipetracker / rg), the peak RSS
 # of each pipetracker command (/usr/bin/time -v), and the peak RSS on a
 # corpus of twice the size. Results go to DIR/results/.
@@ -247,6 +249,16 @@ bench gzip-follow "$(shell_words rg -z -F -c "$id" "$gz")" "$(shell_words "$pt" 
 bench hot-nofollow "$(shell_words rg -F -c "$hot" "$plain")" "$(shell_words "$pt" "${a_hot[@]}")"
 bench hot-noredact "$(shell_words rg -F -c "$hot" "$plain")" "$(shell_words "$pt" "${a_hot_noredact[@]}")"
 
+# The cost of redaction (on by default) on the hot id, whose 52,000 events
+# make it the worst case: both commands in one hyperfine run.
+echo
+echo "== redaction"
+hyperfine -N --style basic --warmup "$warmup" --runs "$runs" \
+	--export-json "$results/redaction.json" --export-csv "$tmp/redaction.csv" \
+	-n no-redact "$(shell_words "$pt" "${a_hot_noredact[@]}")" -n redact "$(shell_words "$pt" "${a_hot[@]}")" ||
+	die "hyperfine failed on redaction (a command exited non-zero)"
+redaction=$(awk -F, 'NR==2{n=$2} NR==3{r=$2} END{printf "%.3f %.3f %.1f", n, r, 100*(r-n)/r}' "$tmp/redaction.csv")
+
 echo
 echo "measuring peak memory"
 rss_nofollow=$(rss "${a_nofollow[@]}")
@@ -301,6 +313,9 @@ summary="$results/summary-$(date -u +%Y%m%dT%H%M%SZ).txt"
 		v=$(verdict "$ratio" "$limit")
 		printf '%-16s %9ss %15ss %7sx %7sx  %s%s\n' "$name" "$rgm" "$ptm" "$ratio" "$limit" "$v" "$note"
 	done
+	read -r red_off red_on red_share <<<"$redaction"
+	echo
+	echo "redaction on the hot id: ${red_on}s with, ${red_off}s without: $red_share % of the trace's time, target <= 10 %: $(verdict "$red_share" 10)"
 	echo
 	echo "peak RSS (MiB), target <= 128 and flat as the corpus grows for a rare id;"
 	echo "a hot id's events are all kept, so its memory grows with their number (reported, not judged):"
