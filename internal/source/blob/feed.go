@@ -193,15 +193,13 @@ func (c *Coverage) Add(name string, size int64, mod time.Time, ids []string) {
 }
 
 // Scanners builds and keeps one Scanner per set of ids, so that the files
-// of one scan searched for the same ids share a Scanner (its plan and its
-// buffers). It is safe for concurrent use; Options are those of every
-// Scanner it builds.
+// of one scan searched for the same ids share a Scanner (its plan). It is
+// safe for concurrent use; Options are those of every Scanner it builds.
 type Scanners struct {
 	starts func([]byte) bool
 	opt    Options
 	mu     sync.Mutex
 	byIDs  map[string]*Scanner
-	bufs   *sync.Pool
 }
 
 // NewScanners returns an empty set of Scanners built with starts and opt.
@@ -235,10 +233,6 @@ func (s *Scanners) For(ids []string) (*Scanner, error) {
 	if err != nil {
 		return nil, err
 	}
-	if s.bufs == nil {
-		s.bufs = sc.bufs
-	}
-	sc.bufs = s.bufs // one pool of buffers for all
 	s.byIDs[k] = sc
 	return sc, nil
 }

@@ -76,13 +76,12 @@ type Result struct {
 // record is emitted whole when any of its lines holds an id.
 //
 // A Scanner is safe for concurrent use; its buffers are pooled across
-// scans.
+// scans and shared with every other Scanner.
 type Scanner struct {
 	ids    [][]byte
 	maxLen int
 	starts func([]byte) bool
 	opt    Options
-	bufs   *sync.Pool // of *[]byte, at least opt.BufferSize long
 	// plan builds m from the first data scanned.
 	plan sync.Once
 	m    *matcher
@@ -118,11 +117,7 @@ func NewScanner(ids [][]byte, starts func(line []byte) bool, opt Options) (*Scan
 	if opt.MaxContextBytes <= 0 {
 		opt.MaxContextBytes = DefaultMaxContextBytes
 	}
-	size := opt.BufferSize
-	s := &Scanner{ids: ids, maxLen: maxLen, starts: starts, opt: opt, bufs: &sync.Pool{New: func() any {
-		b := make([]byte, size)
-		return &b
-	}}}
+	s := &Scanner{ids: ids, maxLen: maxLen, starts: starts, opt: opt}
 	return s, nil
 }
 
@@ -142,12 +137,8 @@ func NewScanner(ids [][]byte, starts func(line []byte) bool, opt Options) (*Scan
 // first: which bytes of the ids to look for is chosen by how rarely they
 // occur there.
 func (s *Scanner) Scan(ctx context.Context, r io.Reader, emit func(data []byte, line int64) error) (Result, error) {
-	bp := s.bufs.Get().(*[]byte)
-	if len(*bp) < s.opt.BufferSize {
-		b := make([]byte, s.opt.BufferSize)
-		bp = &b
-	}
-	defer s.bufs.Put(bp)
+	bp := getBuffer(s.opt.BufferSize)
+	defer putBuffer(bp)
 	st := &scan{s: s, r: r, emit: emit, buf: *bp, lnum: 1, pend: -1}
 	err := st.run(ctx)
 	return st.res, err
