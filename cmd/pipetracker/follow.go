@@ -16,8 +16,9 @@ import (
 )
 
 // liveOptions are the options of following a trace after its first
-// answer rep: the same sources and rules, and the ids rep found.
-func liveOptions(opt engine.Options, rep *trace.Report) live.Options {
+// answer rep: the same sources and rules, the ids rep found, and the
+// credentials of Kafka sources looked up as the kafka driver does.
+func (e *env) liveOptions(opt engine.Options, rep *trace.Report) live.Options {
 	ids := []string{rep.Query.ID}
 	for _, l := range rep.LinkedIDs {
 		ids = append(ids, l.Value)
@@ -26,6 +27,7 @@ func liveOptions(opt engine.Options, rep *trace.Report) live.Options {
 		Sources: opt.Sources, Keys: opt.Keys, Any: opt.Any, IDs: ids,
 		Follow: opt.Follow, MaxLinkedIDs: opt.MaxLinkedIDs,
 		Since: opt.Since, Until: opt.Until,
+		Getenv: e.credential,
 	}
 }
 
@@ -58,13 +60,10 @@ func checkFollow(format, output string) error {
 // written from now on, until ctx ends (Ctrl-C): a line of text each, or
 // an NDJSON event line for the ndjson format.
 func (e *env) followTrace(ctx context.Context, rep *trace.Report, opt engine.Options, sec *security, format string) error {
-	_, others := live.Followable(opt.Sources)
-	for _, o := range others {
-		fmt.Fprintf(e.stderr, "pipetracker: warning: %s: only local files are followed\n", o)
-	}
 	n := 0
-	lo := liveOptions(opt, rep)
+	lo := e.liveOptions(opt, rep)
 	lo.Started = func() { fmt.Fprintln(e.stderr, "pipetracker: following new records (Ctrl-C to stop)") }
+	lo.Warn = func(msg string) { fmt.Fprintf(e.stderr, "pipetracker: warning: %s\n", msg) }
 	err := live.Run(ctx, lo, func(ev trace.Event) error {
 		n++
 		return writeEventLine(e.stdout, format, sec.redactEvent(rep, ev))

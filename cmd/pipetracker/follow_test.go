@@ -8,11 +8,14 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/coder/websocket"
 	"github.com/coder/websocket/wsjson"
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/pipetracker/pipetracker/internal/config"
 	"github.com/pipetracker/pipetracker/internal/server"
@@ -186,5 +189,154 @@ func TestWriteEventLine(t *testing.T) {
 				t.Errorf("got  %q\nwant %q", b.String(), tt.want)
 			}
 		})
+	}
+}
+
+// liveTopic starts a Kafka cluster of one broker with a topic of two
+// partitions, and returns its addresses, a producer and a function that
+// stops the cluster (once).
+func liveTopic(t *testing.T, topic string) (addrs []string, prod *kgo.Client, stop func()) {
+	t.Helper()
+	cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(2, topic))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var once sync.Once
+	stop = func() { once.Do(cluster.Close) }
+	t.Cleanup(stop)
+	addrs = cluster.ListenAddrs()
+	prod, err = kgo.NewClient(kgo.SeedBrokers(addrs...), kgo.RecordPartitioner(kgo.ManualPartitioner()), kgo.ProducerLinger(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(prod.Close)
+	return addrs, prod, stop
+}
+
+// produceJSON writes one JSON record per message to partition part, with
+// the given id and time.
+func produceJSON(t *testing.T, prod *kgo.Client, topic string, part int32, at time.Time, id string, msgs ...string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var recs []*kgo.Record
+	for _, m := range msgs {
+		v, _ := json.Marshal(map[string]string{"time": at.Format(time.RFC3339Nano), "level": "info", "msg": m, "transaction_id": id})
+		recs = append(recs, &kgo.Record{Topic: topic, Partition: part, Timestamp: at, Value: v})
+	}
+	if err := prod.ProduceSync(ctx, recs...).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestServeLiveKafka follows, through the API, a trace whose sources are
+// a local directory and a Kafka topic: a record written to the topic
+// after the start comes as an event, a broker lost comes as a warning,
+// and the file goes on being followed.
+func TestServeLiveKafka(t *testing.T) {
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	dir := t.TempDir()
+	log := filepath.Join(dir, "api", "app.log")
+	appendLine(t, log, `{"time":"`+now.Add(-2*time.Minute).Format(time.RFC3339Nano)+`","level":"info","msg":"first","transaction_id":"TXN-K"}`+"\n")
+	addrs, prod, stop := liveTopic(t, "orders-live")
+	produceJSON(t, prod, "orders-live", 0, now.Add(-time.Minute), "TXN-K", "kafka before")
+
+	e := &env{getenv: func(string) string { return "" }, stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard}
+	e.reg = all.Registry(strings.NewReader(""), nil)
+	yaml := "log_sources: [" + dir + ", 'kafka://" + strings.Join(addrs, ",") + "/orders-live?dial_timeout=1s']\nmatch_keys: [transaction_id]\n"
+	cfg, err := config.Parse("p.yaml", []byte(yaml), config.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tracer, follower, err := e.serveTracer(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := server.New(server.Config{Trace: tracer, Follow: follower})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv.Handler())
+	defer ts.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	c, _, err := websocket.Dial(ctx, strings.Replace(ts.URL, "http", "ws", 1)+"/trace/TXN-K/live", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseNow()
+	readMsg := func() map[string]any {
+		t.Helper()
+		var m map[string]any
+		if err := wsjson.Read(ctx, c, &m); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	for _, want := range []string{"first", "kafka before"} {
+		if m := readMsg(); m["type"] != "event" || m["message"] != want {
+			t.Fatalf("message %v, want the event %q", m, want)
+		}
+	}
+	if m := readMsg(); m["type"] != "caught_up" || m["events"] != float64(2) {
+		t.Fatalf("message %v, want caught_up", m)
+	}
+	produceJSON(t, prod, "orders-live", 1, now, "TXN-K", "kafka later")
+	produceJSON(t, prod, "orders-live", 1, now, "TXN-OTHER", "not ours")
+	m := readMsg()
+	origin, _ := m["origin"].(map[string]any)
+	if m["type"] != "event" || m["message"] != "kafka later" || m["service"] != "orders-live" || origin["path"] != "orders-live/1" || !strings.HasPrefix(origin["source"].(string), "kafka://") {
+		t.Fatalf("live message %v", m)
+	}
+	prod.Close()
+	stop()
+	for {
+		m := readMsg()
+		if m["type"] == "event" {
+			t.Fatalf("event %v after the broker was stopped", m)
+		}
+		if m["type"] == "warning" {
+			if w := m["message"].(string); !strings.Contains(w, "lost the connection to brokers") {
+				t.Fatalf("warning %q", w)
+			}
+			break
+		}
+	}
+	appendLine(t, log, `{"time":"`+now.Format(time.RFC3339Nano)+`","level":"info","msg":"file later","transaction_id":"TXN-K"}`+"\n")
+	if m := readMsg(); m["type"] != "event" || m["message"] != "file later" {
+		t.Fatalf("message %v, want the file's new event", m)
+	}
+	c.Close(websocket.StatusNormalClosure, "")
+}
+
+// TestTraceFollowKafka follows a Kafka topic from the terminal.
+func TestTraceFollowKafka(t *testing.T) {
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	addrs, prod, _ := liveTopic(t, "orders-cli")
+	produceJSON(t, prod, "orders-cli", 0, now.Add(-time.Minute), "TXN-C", "kafka before")
+	var out, errb serveLogBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	exit := make(chan int, 1)
+	go func() {
+		exit <- run(ctx, []string{"trace", "TXN-C", "--source", "kafka://" + strings.Join(addrs, ",") + "/orders-cli", "--source", "s3://bucket/logs",
+			"--key", "transaction_id", "--follow", "--format", "ndjson"},
+			func(string) string { return "" }, strings.NewReader(""), &out, &errb)
+	}()
+	waitText(t, &errb, "following new records")
+	waitText(t, &out, `"message":"kafka before"`)
+	if !strings.Contains(errb.String(), "warning: s3://bucket/logs: not followed") {
+		t.Errorf("stderr %q", errb.String())
+	}
+	produceJSON(t, prod, "orders-cli", 1, now, "TXN-C", "kafka later")
+	waitText(t, &out, `"message":"kafka later"`)
+	if n := strings.Count(out.String(), `"message":"kafka before"`); n != 1 {
+		t.Errorf("the first answer's record printed %d times", n)
+	}
+	cancel()
+	select {
+	case <-exit:
+	case <-time.After(10 * time.Second):
+		t.Fatal("--follow did not stop")
 	}
 }

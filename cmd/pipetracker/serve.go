@@ -275,15 +275,15 @@ func (e *env) serveTracer(cfg *config.Config) (server.TraceFunc, server.FollowFu
 	if err != nil {
 		return nil, nil, err
 	}
-	follow := func(ctx context.Context, req server.Request, rep *trace.Report, started func(), send func(trace.Event) error) error {
+	follow := func(ctx context.Context, req server.Request, rep *trace.Report, out server.LiveOutput) error {
 		opt, err := traceOptions(cfg, base, req, time.Now())
 		if err != nil {
 			return fmt.Errorf("%w: %w", server.ErrInvalid, err)
 		}
-		lo := liveOptions(opt, rep)
-		lo.Started = started
+		lo := e.liveOptions(opt, rep)
+		lo.Started, lo.Warn = out.Started, out.Warn
 		err = live.Run(ctx, lo, func(ev trace.Event) error {
-			return send(sec.redactEvent(rep, ev))
+			return out.Send(sec.redactEvent(rep, ev))
 		})
 		if errors.Is(err, live.ErrNotFollowable) {
 			return fmt.Errorf("%w: %w", server.ErrInvalid, err)

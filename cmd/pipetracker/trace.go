@@ -73,7 +73,7 @@ func traceCmd(e *env) *cobra.Command {
 	fl.BoolVar(&f.noColor, "no-color", false, "never colour the output (also NO_COLOR)")
 	fl.BoolVar(&f.noRedact, "no-redact", false, "show personal data and credentials as logged (redaction is on by default)")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress line on stderr (it is shown only when stderr is a terminal)")
-	fl.BoolVarP(&f.follow, "follow", "f", false, "after the report, print the new records of the trace as local log files are written, until Ctrl-C")
+	fl.BoolVarP(&f.follow, "follow", "f", false, "after the report, print the new records of the trace as local log files and Kafka topics are written, until Ctrl-C")
 	return c
 }
 

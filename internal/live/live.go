@@ -1,15 +1,28 @@
-// Package live follows local log files as they are written and hands on
-// the new records that belong to a trace. It is what keeps a trace open
+// Package live follows a trace's sources as they are written and hands on
+// the new records that belong to the trace. It is what keeps a trace open
 // after its first answer: the API's live endpoint and `trace --follow`.
 //
-// Files are polled: each round lists the sources' files again, reads what
-// was appended since the last round, and notices rotation (the path now
-// names another file: the old one is read to its end, the new one from its
-// start), truncation (the file is shorter than what was read: it is read
-// again from its start) and files that appear (read from their start).
-// Files present when following starts are read from their end: what they
-// held is the first answer's. Each new line is one record; compressed
-// files are not followed.
+// Local files are polled: each round lists the sources' files again,
+// reads what was appended since the last round, and notices rotation (the
+// path now names another file: the old one is read to its end, the new
+// one from its start), truncation (the file is shorter than what was
+// read: it is read again from its start) and files that appear (read from
+// their start). Files present when following starts are read from their
+// end: what they held is the first answer's. Each new line is one record;
+// compressed files are not followed.
+//
+// Kafka topics (kafka:// sources) are followed from their end: when
+// following starts, each partition's high watermark is taken, and every
+// record written from then on is read as it comes, by the kafka driver's
+// own client and settings (see kafka.Source.Tail), without a consumer
+// group. A source whose brokers cannot be reached is a warning, and so is
+// a broker lost while following; the other sources go on.
+//
+// Every new record, from a file or a topic, is checked as the engine
+// checks a trace's records: against the trace's ids under its match keys,
+// within its time window, and with link following on, the ids it carries
+// join the ids followed. Other sources (object stores, log stores, exec:,
+// standard input) are not followed.
 package live
 
 import (
@@ -23,23 +36,29 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/pipetracker/pipetracker/internal/logline"
 	"github.com/pipetracker/pipetracker/internal/match"
 	"github.com/pipetracker/pipetracker/internal/source"
 	"github.com/pipetracker/pipetracker/internal/source/blob"
+	"github.com/pipetracker/pipetracker/internal/source/kafka"
 	"github.com/pipetracker/pipetracker/internal/trace"
 )
 
 // ErrNotFollowable is returned when none of the sources is a local file,
-// directory or glob.
-var ErrNotFollowable = errors.New("no local file source to follow")
+// directory or glob, or a Kafka topic.
+var ErrNotFollowable = errors.New("no local file or kafka source to follow")
+
+// errNothingLeft ends a follow whose every source has failed.
+var errNothingLeft = errors.New("live: no source left to follow")
 
 // Options say what to follow and what belongs to the trace.
 type Options struct {
-	// Sources are the trace's sources; only local paths, directories and
-	// globs are followed, the others are reported by Followable.
+	// Sources are the trace's sources; local paths, directories, globs
+	// and kafka:// locations are followed, the others are reported by
+	// Followable and, when following starts, with Warn.
 	Sources []source.Spec
 	// Keys and Any are the trace's matching rules.
 	Keys []string
@@ -53,33 +72,45 @@ type Options struct {
 	// keys, up to MaxLinkedIDs ids in all (0 means 100).
 	Follow       bool
 	MaxLinkedIDs int
-	// Interval is the time between two rounds; 0 means 250 ms.
+	// Interval is the time between two rounds of the files; 0 means
+	// 250 ms.
 	Interval time.Duration
 	// Started, when set, is called once the files present at the start
-	// have been listed: records written from then on are seen. Records
-	// written between the first answer and this moment are not.
+	// have been listed and every Kafka partition's end has been taken (or
+	// its source has failed): records written from then on are seen.
+	// Records written between the first answer and this moment are not.
 	Started func()
+	// Warn, when set, receives the problems that do not stop following: a
+	// source that is not followed, a Kafka source whose brokers cannot be
+	// reached, brokers lost and back, a partition's error.
+	Warn func(msg string)
+	// Getenv looks up the credentials of kafka:// sources, as the kafka
+	// driver does; nil means the process environment.
+	Getenv func(string) string
 	// MaxLineBytes bounds a line kept while its end is not written yet;
 	// longer lines are cut. 0 means 1 MiB.
 	MaxLineBytes int
 }
 
-// Followable splits specs into the local ones Run follows and the
-// locations (redacted) of the others.
-func Followable(specs []source.Spec) (local []source.Spec, others []string) {
+// Followable splits specs into those Run follows (local files,
+// directories and globs; Kafka topics) and the locations (redacted) of
+// the others.
+func Followable(specs []source.Spec) (followed []source.Spec, others []string) {
 	for _, s := range specs {
-		if isLocal(s.Location) {
-			local = append(local, s)
+		if isLocal(s.Location) || isKafka(s.Location) {
+			followed = append(followed, s)
 		} else {
 			others = append(others, source.Redact(s.Location))
 		}
 	}
-	return local, others
+	return followed, others
 }
 
 func isLocal(loc string) bool {
 	return loc != "-" && loc != "" && !strings.Contains(loc, "://") && !strings.HasPrefix(loc, "exec:")
 }
+
+func isKafka(loc string) bool { return source.Scheme(loc) == "kafka" }
 
 // tracked is one file being followed.
 type tracked struct {
@@ -95,26 +126,33 @@ type tracked struct {
 // follower is the state of one Run.
 type follower struct {
 	opt     Options
-	specs   []source.Spec
+	specs   []source.Spec // the local ones
 	matcher *match.Matcher
-	ids     []string
-	known   map[string]bool
 	files   map[string]*tracked // by path
 	// retired are files that were rotated away, with what was read of
 	// them, so that their new name is followed from there and not read
 	// again.
 	retired []*tracked
-	emit    func(trace.Event) error
 	buf     []byte
+
+	// mu serializes the handling of records (from the files and from each
+	// topic) and the calls of emit and Warn.
+	mu    sync.Mutex
+	ids   []string // only ever appended to
+	known map[string]bool
+	emit  func(trace.Event) error
 }
 
-// Run follows the local sources of opt until ctx is done, calling emit for
-// each new record that matches one of the trace's ids, in the order read.
-// It returns nil when ctx ends, emit's error when emit fails, and
-// ErrNotFollowable when no source is local.
+// Run follows the sources of opt until ctx is done, calling emit for each
+// new record that matches one of the trace's ids: in the order read within
+// a file or a Kafka partition, never two calls at once (nor at once with
+// Warn). It returns nil when ctx ends, emit's error when emit fails,
+// ErrNotFollowable when no source can be followed, and an error when
+// every Kafka source failed and there is no local one. It returns only
+// once everything it started has stopped.
 func Run(ctx context.Context, opt Options, emit func(trace.Event) error) error {
-	local, _ := Followable(opt.Sources)
-	if len(local) == 0 {
+	followed, others := Followable(opt.Sources)
+	if len(followed) == 0 {
 		return ErrNotFollowable
 	}
 	if opt.Interval <= 0 {
@@ -126,8 +164,11 @@ func Run(ctx context.Context, opt Options, emit func(trace.Event) error) error {
 	if opt.MaxLinkedIDs <= 0 {
 		opt.MaxLinkedIDs = 100
 	}
+	if opt.Getenv == nil {
+		opt.Getenv = os.Getenv
+	}
 	fl := &follower{
-		opt: opt, specs: local, matcher: match.New(opt.Keys, opt.Any),
+		opt: opt, matcher: match.New(opt.Keys, opt.Any),
 		known: map[string]bool{}, files: map[string]*tracked{}, emit: emit,
 		buf: make([]byte, 64<<10),
 	}
@@ -137,25 +178,142 @@ func Run(ctx context.Context, opt Options, emit func(trace.Event) error) error {
 			fl.ids = append(fl.ids, id)
 		}
 	}
+	var topics []source.Spec
+	for _, s := range followed {
+		if isKafka(s.Location) {
+			topics = append(topics, s)
+		} else {
+			fl.specs = append(fl.specs, s)
+		}
+	}
+	for _, o := range others {
+		fl.warn(o + ": not followed: only local files and kafka topics are followed live")
+	}
 	defer fl.closeAll()
+
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	defer func() {
+		cancel()
+		wg.Wait()
+	}()
+	// Each topic's follower says when it has taken the partitions' ends,
+	// then waits for begin, so that nothing is emitted before Started.
+	ready, ended := make(chan struct{}, len(topics)), make(chan error, len(topics))
+	begin := make(chan struct{})
+	for _, spec := range topics {
+		wg.Go(func() { ended <- fl.tail(ctx, spec, ready, begin) })
+	}
 	// The files there now are followed from their end.
 	fl.scan(true)
+	for range topics {
+		select {
+		case <-ready:
+		case <-ctx.Done():
+			return nil
+		}
+	}
 	if opt.Started != nil {
 		opt.Started()
 	}
+	close(begin)
+
 	t := time.NewTicker(opt.Interval)
 	defer t.Stop()
+	tailing := len(topics)
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
+		case err := <-ended:
+			if err != nil {
+				return err
+			}
+			tailing--
+			if tailing == 0 && len(fl.specs) == 0 && ctx.Err() == nil {
+				return errNothingLeft
+			}
+			continue
 		case <-t.C:
 		}
-		if err := fl.round(ctx); err != nil {
-			return err
+		if len(fl.specs) > 0 {
+			if err := fl.round(ctx); err != nil {
+				return err
+			}
 		}
 	}
 }
+
+// warn passes msg to Options.Warn.
+func (fl *follower) warn(msg string) {
+	if fl.opt.Warn == nil {
+		return
+	}
+	fl.mu.Lock()
+	defer fl.mu.Unlock()
+	fl.opt.Warn(msg)
+}
+
+// tail follows the Kafka source spec until ctx ends: it sends on ready
+// once the partitions' ends are taken or the source failed, and reads
+// from there once begin is closed. A source that cannot be followed is a
+// warning; tail returns emit's error, else nil.
+func (fl *follower) tail(ctx context.Context, spec source.Spec, ready chan<- struct{}, begin <-chan struct{}) error {
+	var once sync.Once
+	signal := func() { once.Do(func() { ready <- struct{}{} }) }
+	defer signal()
+	name := source.Redact(spec.Location)
+	src, err := kafka.Open(spec, fl.opt.Getenv)
+	if err != nil {
+		fl.warn(fmt.Sprintf("%s: not followed: %v", name, err))
+		return nil
+	}
+	out := &topicOutput{fl: fl, spec: spec, name: name}
+	started := func() {
+		signal()
+		select {
+		case <-begin:
+		case <-ctx.Done():
+		}
+	}
+	err = src.Tail(ctx, fl.currentIDs, started, out)
+	switch {
+	case out.err != nil:
+		return out.err
+	case err != nil:
+		fl.warn(fmt.Sprintf("%s: not followed: %v", name, err))
+	}
+	return nil
+}
+
+// currentIDs returns the ids followed now; the list is only appended to.
+func (fl *follower) currentIDs() []string {
+	fl.mu.Lock()
+	defer fl.mu.Unlock()
+	return fl.ids
+}
+
+// topicOutput receives the records of one Kafka source.
+type topicOutput struct {
+	fl   *follower
+	spec source.Spec
+	name string
+	err  error // emit's error, which stopped the source
+}
+
+func (o *topicOutput) Record(rec *source.Record) error {
+	o.fl.mu.Lock()
+	defer o.fl.mu.Unlock()
+	if err := o.fl.handle(o.spec, rec); err != nil {
+		o.err = err
+		return err
+	}
+	return nil
+}
+
+func (o *topicOutput) Warn(msg string) { o.fl.warn(o.name + ": " + msg) }
+
+func (o *topicOutput) Progress(int, int64) {}
 
 // round lists the files again and reads what was added.
 func (fl *follower) round(ctx context.Context) error {
@@ -292,25 +450,52 @@ func (fl *follower) lines(t *tracked, data []byte) error {
 	return nil
 }
 
-// record checks one line against the trace's ids and emits it when it
-// matches.
+// record checks one line of the file t against the trace's ids and emits
+// it when it matches.
 func (fl *follower) record(t *tracked, line []byte) error {
-	if len(bytes.TrimSpace(line)) == 0 || !fl.mayHold(line) {
+	if len(bytes.TrimSpace(line)) == 0 {
 		return nil
 	}
-	spec := fl.specs[t.spec]
-	raw := string(line)
-	p := logline.ParseString(raw, logline.Options{Location: spec.Timezone, ModTime: time.Now()})
-	kv, ok := fl.matcher.Find(line, p.Fields, fl.ids)
+	fl.mu.Lock()
+	defer fl.mu.Unlock()
+	if !fl.mayHold(line) {
+		return nil
+	}
+	rec := source.Record{
+		Data: line, Path: t.rel, Service: blob.ServiceFromPath(t.rel), ModTime: time.Now(),
+		// The line is 0 in files that were followed from their end.
+		Line: max(t.line, 0),
+	}
+	return fl.handle(fl.specs[t.spec], &rec)
+}
+
+// handle turns a record of spec into an event as the engine does for a
+// trace, and emits it when it belongs to the trace: it holds one of the
+// ids under the match keys and lies within the time window. With link
+// following on, the ids it carries join those followed. Called with fl.mu
+// held.
+func (fl *follower) handle(spec source.Spec, rec *source.Record) error {
+	ev := trace.Event{
+		Raw:    string(rec.Data),
+		Origin: trace.Origin{Source: source.Redact(spec.Location), Path: rec.Path, Line: rec.Line},
+	}
+	fields := rec.Fields
+	if fields == nil {
+		p := logline.ParseString(ev.Raw, logline.Options{Location: spec.Timezone, ModTime: rec.ModTime})
+		fields = p.Fields
+		ev.Time, ev.Level, ev.Message, ev.Service = p.Time, p.Level, p.Message, p.Service
+		if ev.Time.IsZero() && !rec.Time.IsZero() {
+			ev.Time = rec.Time.UTC()
+		}
+		if ev.Level == "" && rec.Level != "" {
+			ev.Level = logline.NormalizeLevel(rec.Level)
+		}
+	} else {
+		ev.Time, ev.Level, ev.Message = rec.Time, logline.NormalizeLevel(rec.Level), rec.Message
+	}
+	kv, ok := fl.matcher.Find(rec.Data, fields, fl.ids)
 	if !ok {
 		return nil
-	}
-	ev := trace.Event{
-		Time: p.Time, Level: p.Level, Message: p.Message, Service: p.Service,
-		Fields: p.Fields, Raw: raw,
-		Matched: trace.Match{Key: kv.Key, Value: kv.Value},
-		// The line is 0 in files that were followed from their end.
-		Origin: trace.Origin{Source: source.Redact(spec.Location), Path: t.rel, Line: max(t.line, 0)},
 	}
 	if !ev.Time.IsZero() && (!fl.opt.Since.IsZero() && ev.Time.Before(fl.opt.Since) || !fl.opt.Until.IsZero() && ev.Time.After(fl.opt.Until)) {
 		return nil
@@ -319,13 +504,15 @@ func (fl *follower) record(t *tracked, line []byte) error {
 	case spec.Service != "":
 		ev.Service = spec.Service
 	case ev.Service == "":
-		ev.Service = blob.ServiceFromPath(t.rel)
+		ev.Service = rec.Service
 	}
 	if ev.Service == "" {
 		ev.Service = "unknown"
 	}
+	ev.Fields = fields
+	ev.Matched = trace.Match{Key: kv.Key, Value: kv.Value}
 	if fl.opt.Follow {
-		for _, l := range fl.matcher.Links(line, p.Fields) {
+		for _, l := range fl.matcher.Links(rec.Data, fields) {
 			if !fl.known[l.Value] && len(fl.ids) < fl.opt.MaxLinkedIDs+1 {
 				fl.known[l.Value] = true
 				fl.ids = append(fl.ids, l.Value)
@@ -338,7 +525,8 @@ func (fl *follower) record(t *tracked, line []byte) error {
 	return nil
 }
 
-// mayHold is a quick test that the line contains one of the ids at all.
+// mayHold is a quick test that the line contains one of the ids at all;
+// called with fl.mu held.
 func (fl *follower) mayHold(line []byte) bool {
 	for _, id := range fl.ids {
 		if bytes.Contains(line, []byte(id)) {

@@ -14,15 +14,17 @@ import (
 	"github.com/pipetracker/pipetracker/internal/trace"
 )
 
-// harness follows dir and collects what Run emits.
+// harness follows dir and collects what Run emits and warns.
 type harness struct {
 	t      *testing.T
 	dir    string
 	events chan trace.Event
+	warns  chan string
 	cancel context.CancelFunc
 	done   chan error
 }
 
+// start writes files into a new directory and follows it.
 func start(t *testing.T, files map[string]string, opt Options) *harness {
 	t.Helper()
 	dir := t.TempDir()
@@ -32,6 +34,13 @@ func start(t *testing.T, files map[string]string, opt Options) *harness {
 	if opt.Sources == nil {
 		opt.Sources = []source.Spec{{Location: dir}}
 	}
+	return startIn(t, dir, opt)
+}
+
+// startIn runs Run with opt until the test ends, once it has started;
+// files the test writes go to dir.
+func startIn(t *testing.T, dir string, opt Options) *harness {
+	t.Helper()
 	if opt.Keys == nil {
 		opt.Keys = []string{"transaction_id", "request_id"}
 	}
@@ -39,16 +48,23 @@ func start(t *testing.T, files map[string]string, opt Options) *harness {
 		opt.IDs = []string{"TXN-1"}
 	}
 	opt.Interval = 10 * time.Millisecond
-	h := &harness{t: t, dir: dir, events: make(chan trace.Event, 100), done: make(chan error, 1)}
+	h := &harness{t: t, dir: dir, events: make(chan trace.Event, 100), warns: make(chan string, 100), done: make(chan error, 1)}
 	ctx, cancel := context.WithCancel(context.Background())
 	h.cancel = cancel
 	started := make(chan struct{})
 	opt.Started = func() { close(started) }
+	opt.Warn = func(msg string) { h.warns <- msg }
 	go func() {
 		h.done <- Run(ctx, opt, func(ev trace.Event) error { h.events <- ev; return nil })
 	}()
 	// The test writes once the first listing is done.
-	<-started
+	select {
+	case <-started:
+	case err := <-h.done:
+		t.Fatalf("Run ended before it started: %v", err)
+	case <-time.After(20 * time.Second):
+		t.Fatal("Run did not start")
+	}
 	t.Cleanup(func() {
 		cancel()
 		if err := <-h.done; err != nil {

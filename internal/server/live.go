@@ -14,12 +14,27 @@ import (
 	"github.com/pipetracker/pipetracker/internal/trace"
 )
 
-// FollowFunc sends, until ctx ends, the events of the trace rep answered
-// that are written from now on; it returns nil when ctx ends. It is given
-// the request and the first answer (whose linked ids it may search for
-// too), calls started once it sees new records, and must redact what it
-// sends as the report was redacted.
-type FollowFunc func(ctx context.Context, req Request, rep *trace.Report, started func(), send func(trace.Event) error) error
+// FollowFunc sends to out, until ctx ends, the events of the trace rep
+// answered that are written from now on; it returns nil when ctx ends. It
+// is given the request and the first answer (whose linked ids it may
+// search for too), calls out.Started once it sees new records, and must
+// redact what it sends as the report was redacted.
+type FollowFunc func(ctx context.Context, req Request, rep *trace.Report, out LiveOutput) error
+
+// LiveOutput is where a FollowFunc hands on what it finds; each call
+// writes one message to the client. The functions are safe for
+// concurrent use.
+type LiveOutput struct {
+	// Started sends the "caught_up" message: following has begun.
+	Started func()
+	// Send sends one new event; its error means the client cannot be
+	// written to any more.
+	Send func(trace.Event) error
+	// Warn sends a "warning" message: a problem that did not stop
+	// following, such as a source that is not followed or a Kafka broker
+	// lost.
+	Warn func(msg string)
+}
 
 // errShutdown is the cause of a live trace's end at shutdown.
 var errShutdown = errors.New("server shutting down")
@@ -62,8 +77,9 @@ func toLive(ev *trace.Event) liveEvent {
 
 // live answers GET /trace/{id}/live: a WebSocket that carries the events
 // of the trace so far, a "caught_up" message, then each new matching
-// event as it is written, and an "end" message when max_duration passes
-// or following fails. It ends when the client leaves.
+// event as it is written and a "warning" message for each problem of
+// following, and an "end" message when max_duration passes or following
+// fails. It ends when the client leaves.
 func (s *Server) live(w http.ResponseWriter, r *http.Request) {
 	if s.cfg.Follow == nil {
 		writeError(w, http.StatusNotFound, "live traces are not enabled")
@@ -167,7 +183,12 @@ func (s *Server) live(w http.ResponseWriter, r *http.Request) {
 	started := func() {
 		_ = wsjson.Write(ctx, c, map[string]any{"type": "caught_up", "events": len(rep.Trace.Events), "warnings": rep.Warnings})
 	}
-	err = s.cfg.Follow(ctx, req, rep, started, send)
+	warn := func(msg string) {
+		wctx, wcancel := context.WithTimeout(ctx, 10*time.Second)
+		defer wcancel()
+		_ = wsjson.Write(wctx, c, map[string]string{"type": "warning", "message": msg})
+	}
+	err = s.cfg.Follow(ctx, req, rep, LiveOutput{Started: started, Send: send, Warn: warn})
 	switch {
 	case errors.Is(err, ErrInvalid):
 		end(err.Error(), websocket.StatusPolicyViolation)

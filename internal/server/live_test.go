@@ -17,15 +17,19 @@ import (
 // followFrom returns a follow function that sends the messages it is
 // given on feed until ctx ends, and reports on ended how it ended.
 func followFrom(feed <-chan string, ended chan<- error) FollowFunc {
-	return func(ctx context.Context, req Request, rep *trace.Report, started func(), send func(trace.Event) error) error {
-		started()
+	return func(ctx context.Context, req Request, rep *trace.Report, out LiveOutput) error {
+		out.Started()
 		for {
 			select {
 			case <-ctx.Done():
 				ended <- ctx.Err()
 				return nil
 			case msg := <-feed:
-				if err := send(trace.Event{Service: "api", Message: msg, Matched: trace.Match{Key: "transaction_id", Value: req.ID}}); err != nil {
+				if w, ok := strings.CutPrefix(msg, "warning: "); ok {
+					out.Warn(w)
+					continue
+				}
+				if err := out.Send(trace.Event{Service: "api", Message: msg, Matched: trace.Match{Key: "transaction_id", Value: req.ID}}); err != nil {
 					ended <- err
 					return err
 				}
@@ -81,6 +85,10 @@ func TestLive(t *testing.T) {
 	feed <- "written later"
 	if m := read(t, c); m["type"] != "event" || m["message"] != "written later" {
 		t.Fatalf("live message %v", m)
+	}
+	feed <- "warning: kafka: brokers lost"
+	if m := read(t, c); m["type"] != "warning" || m["message"] != "kafka: brokers lost" {
+		t.Fatalf("warning message %v", m)
 	}
 	// One live trace at a time here.
 	if _, resp, err := dial(t, ts.URL+"/trace/T2/live", goodKey); err == nil || resp.StatusCode != 429 {

@@ -82,13 +82,20 @@ func tlsConfig(s *settings) (*tls.Config, error) {
 
 // dialer opens connections to brokers, with TLS when configured, and
 // remembers the last failure so that an unreachable cluster can be named
-// with its cause.
+// with its cause, and how many dials failed and succeeded so that a
+// follow can tell when the brokers are lost and when they are back.
 type dialer struct {
 	timeout time.Duration
 	tls     *tls.Config
 
 	mu   sync.Mutex
 	last error
+	dials
+}
+
+// dials counts a dialer's connections.
+type dials struct {
+	failed, made int
 }
 
 // DialContext dials host; kgo calls it for every broker connection.
@@ -103,12 +110,22 @@ func (d *dialer) DialContext(ctx context.Context, network, host string) (net.Con
 	} else {
 		conn, err = nd.DialContext(ctx, network, host)
 	}
+	d.mu.Lock()
 	if err != nil {
-		d.mu.Lock()
 		d.last = err
-		d.mu.Unlock()
+		d.failed++
+	} else {
+		d.made++
 	}
+	d.mu.Unlock()
 	return conn, err
+}
+
+// counts returns the dials so far and the last failure.
+func (d *dialer) counts() (dials, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.dials, d.last
 }
 
 // lastError returns the last dial failure, or nil.

@@ -2,7 +2,8 @@
 // partitions are assigned directly (no consumer group, no committed
 // offsets), the time window becomes a range of offsets per partition, and
 // the read of a partition stops at the high watermark it had when the
-// trace started.
+// trace started. For live traces, Source.Tail follows the topics from
+// their end instead, with the same client and the same records.
 package kafka
 
 import (

@@ -212,33 +212,47 @@ func (r *reader) consume(ctx context.Context, c *cursor, recs []*kgo.Record) err
 
 // emit sends rec when its payload, key or a header value holds an id.
 func (r *reader) emit(c *cursor, rec *kgo.Record) error {
-	inPayload := containsAny(rec.Value, r.ids)
-	if !inPayload && !r.inMeta(rec) {
+	out, ok := r.src.record(rec, c.path, r.ids)
+	if !ok {
 		return nil
 	}
 	if r.sent.Add(1) > int64(r.src.set.maxRecords) {
 		return errFull
 	}
-	out := source.Record{
-		Data:    trimNewline(rec.Value),
-		Path:    c.path,
-		Line:    rec.Offset,
-		Service: r.src.serviceOf(rec.Topic),
-		Time:    rec.Timestamp,
-	}
-	if !inPayload {
-		r.src.parse(&out, rec)
-	}
 	return r.out.Record(&out)
 }
 
-// inMeta reports whether rec's key or a header value holds an id.
-func (r *reader) inMeta(rec *kgo.Record) bool {
-	if containsAny(rec.Key, r.ids) {
+// record returns rec as a scan sends it to its output, read from the
+// partition path ("topic/partition"): its payload as Data for the engine
+// to parse, the Kafka timestamp as the fallback time, the offset as the
+// line; a record that holds an id only in its key or headers is parsed
+// here (see parse). ok is false when neither its payload, nor its key,
+// nor a header value holds one of ids. Data points into rec.
+func (s *Source) record(rec *kgo.Record, path string, ids [][]byte) (out source.Record, ok bool) {
+	inPayload := containsAny(rec.Value, ids)
+	if !inPayload && !inMeta(rec, ids) {
+		return source.Record{}, false
+	}
+	out = source.Record{
+		Data:    trimNewline(rec.Value),
+		Path:    path,
+		Line:    rec.Offset,
+		Service: s.serviceOf(rec.Topic),
+		Time:    rec.Timestamp,
+	}
+	if !inPayload {
+		s.parse(&out, rec)
+	}
+	return out, true
+}
+
+// inMeta reports whether rec's key or a header value holds one of ids.
+func inMeta(rec *kgo.Record, ids [][]byte) bool {
+	if containsAny(rec.Key, ids) {
 		return true
 	}
 	for _, h := range rec.Headers {
-		if containsAny(h.Value, r.ids) {
+		if containsAny(h.Value, ids) {
 			return true
 		}
 	}
