@@ -63,7 +63,7 @@ func (e *env) followTrace(ctx context.Context, rep *trace.Report, opt engine.Opt
 	n := 0
 	lo := e.liveOptions(opt, rep)
 	lo.Started = func() { fmt.Fprintln(e.stderr, "pipetracker: following new records (Ctrl-C to stop)") }
-	lo.Warn = func(msg string) { fmt.Fprintf(e.stderr, "pipetracker: warning: %s\n", msg) }
+	lo.Warn = func(msg string) { fmt.Fprintf(e.stderr, "pipetracker: warning: %s\n", sec.redactWarning(rep, msg)) }
 	err := live.Run(ctx, lo, func(ev trace.Event) error {
 		n++
 		return writeEventLine(e.stdout, format, sec.redactEvent(rep, ev))
@@ -72,7 +72,7 @@ func (e *env) followTrace(ctx context.Context, rep *trace.Report, opt engine.Opt
 		return &codeError{exitError, fmt.Errorf("--follow: %w", err)}
 	}
 	if err != nil {
-		return &codeError{exitError, err}
+		return &codeError{exitError, sec.redactErr(err, rep.Query.ID)}
 	}
 	if len(rep.Trace.Events)+n == 0 {
 		return &codeError{code: exitNothing}

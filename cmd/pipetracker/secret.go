@@ -164,6 +164,19 @@ func (s *security) redactErr(err error, id string) error {
 	return &redactedError{msg: msg, err: err}
 }
 
+// redactWarning returns a live trace's warning redacted as a report's
+// warnings are, the trace's ids kept.
+func (s *security) redactWarning(rep *trace.Report, msg string) string {
+	if s.red == nil {
+		return msg
+	}
+	keep := []string{rep.Query.ID, rep.Trace.ID}
+	for _, l := range rep.LinkedIDs {
+		keep = append(keep, l.Value)
+	}
+	return s.red.String(msg, keep, nil)
+}
+
 // redactedError is an error shown with a redacted message.
 type redactedError struct {
 	msg string

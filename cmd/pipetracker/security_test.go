@@ -14,6 +14,7 @@ import (
 	"github.com/pipetracker/pipetracker/internal/redact"
 	"github.com/pipetracker/pipetracker/internal/render"
 	"github.com/pipetracker/pipetracker/internal/secret"
+	"github.com/pipetracker/pipetracker/internal/trace"
 )
 
 // pii are values of the corpus that no output may show.
@@ -334,5 +335,23 @@ func TestRedactErr(t *testing.T) {
 				t.Fatalf("redactedError %v, want %v", ok, tc.wrapped)
 			}
 		})
+	}
+}
+
+// TestRedactWarning checks that a live trace's warning is redacted with
+// the trace's own ids kept, and left alone when redaction is off.
+func TestRedactWarning(t *testing.T) {
+	red, err := redact.New(redact.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := &trace.Report{Query: trace.Query{ID: "TXN-77"}, LinkedIDs: []trace.LinkedID{{Value: "+4420794609581"}}}
+	msg := "kafka://broker:9092/orders: record for anna.smith@example.com, TXN-77 and +4420794609581 dropped"
+	want := "kafka://broker:9092/orders: record for [REDACTED:email], TXN-77 and +4420794609581 dropped"
+	if got := (&security{red: red}).redactWarning(rep, msg); got != want {
+		t.Errorf("redacted: got %q, want %q", got, want)
+	}
+	if got := (&security{}).redactWarning(rep, msg); got != msg {
+		t.Errorf("redaction off: got %q", got)
 	}
 }

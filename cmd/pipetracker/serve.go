@@ -281,14 +281,15 @@ func (e *env) serveTracer(cfg *config.Config) (server.TraceFunc, server.FollowFu
 			return fmt.Errorf("%w: %w", server.ErrInvalid, err)
 		}
 		lo := e.liveOptions(opt, rep)
-		lo.Started, lo.Warn = out.Started, out.Warn
+		lo.Started = out.Started
+		lo.Warn = func(msg string) { out.Warn(sec.redactWarning(rep, msg)) }
 		err = live.Run(ctx, lo, func(ev trace.Event) error {
 			return out.Send(sec.redactEvent(rep, ev))
 		})
 		if errors.Is(err, live.ErrNotFollowable) {
 			return fmt.Errorf("%w: %w", server.ErrInvalid, err)
 		}
-		return err
+		return sec.redactErr(err, req.ID)
 	}
 	eng := engine.New(sec.registry(e.reg))
 	return func(ctx context.Context, req server.Request) (*trace.Report, error) {
