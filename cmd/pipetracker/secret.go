@@ -137,6 +137,15 @@ func (s *security) registry(reg *source.Registry) *source.Registry {
 	return secret.DecryptingRegistry(reg, s.key)
 }
 
+// precheck returns the redactor's look at each event as the engine finds
+// it (see redact.Redactor.Precheck), or nil when redaction is off.
+func (s *security) precheck() func(*trace.Event) {
+	if s.red == nil {
+		return nil
+	}
+	return s.red.Precheck
+}
+
 // redactReport applies redaction to rep when it is on, and adds the time
 // it took to the report's stages as "redact".
 func (s *security) redactReport(rep *trace.Report) {

@@ -297,6 +297,7 @@ func (e *env) serveTracer(cfg *config.Config) (server.TraceFunc, server.FollowFu
 		if err != nil {
 			return nil, fmt.Errorf("%w: %w", server.ErrInvalid, err)
 		}
+		opt.Precheck = sec.precheck()
 		rep, err := eng.Trace(ctx, req.ID, opt)
 		if err != nil {
 			if errors.Is(err, engine.ErrBadID) {

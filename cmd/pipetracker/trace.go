@@ -140,6 +140,7 @@ func (e *env) trace(cmd *cobra.Command, id string, f *traceFlags) error {
 		prog = startProgress(e.stderr, progressEvery)
 		opt.Progress = prog.add
 	}
+	opt.Precheck = sec.precheck()
 	rep, err := engine.New(sec.registry(e.reg)).Trace(cmd.Context(), id, opt)
 	if prog != nil {
 		prog.stop()

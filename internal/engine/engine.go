@@ -61,6 +61,11 @@ type Options struct {
 	// Progress, when set, receives work done as it happens (from several
 	// goroutines at once).
 	Progress func(files int, bytes int64)
+	// Precheck, when set, is called with each event the trace finds, in
+	// the goroutine that found it and before it is kept (its text is then
+	// still in the processor's cache). It may set the event's Clean; it
+	// must not change anything else.
+	Precheck func(ev *trace.Event)
 }
 
 // Engine traces ids over the sources its registry can open. It holds no
@@ -391,6 +396,9 @@ func (out *output) Record(rec *source.Record) error {
 	r := out.run
 	t0 := time.Now()
 	ev, c, ok := out.candidate(rec)
+	if ok && r.opt.Precheck != nil {
+		r.opt.Precheck(&ev)
+	}
 	d := time.Since(t0)
 
 	r.mu.Lock()

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -329,5 +330,38 @@ func TestTraceTypedNilSource(t *testing.T) {
 	}
 	if len(rep.Trace.Events) != 1 || !rep.Stats.Sources[0].Failed || rep.Stats.Sources[1].Failed {
 		t.Errorf("events %d, sources %+v: want the working source's event and the broken one failed", len(rep.Trace.Events), rep.Stats.Sources)
+	}
+}
+
+// TestTracePrecheck checks that Precheck sees every event the trace keeps
+// (and the events it drops after a look are not in the report), and that
+// what it sets on an event is what the report holds.
+func TestTracePrecheck(t *testing.T) {
+	reg := registry(map[string]*memSource{"shop": {files: shop, scans: new(int)}})
+	var mu sync.Mutex
+	seen := map[string]bool{}
+	rep, err := New(reg).Trace(context.Background(), "T-1", Options{
+		Sources: []source.Spec{{Location: "mem://shop"}},
+		Keys:    []string{"transaction_id", "request_id", "payment_id", "parcel_id"}, Follow: true, MaxLinkDepth: 3, MaxLinkedIDs: 100,
+		Precheck: func(ev *trace.Event) {
+			mu.Lock()
+			defer mu.Unlock()
+			seen[ev.Raw] = true
+			ev.Clean = !strings.Contains(ev.Raw, "error")
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Trace.Events) != 5 {
+		t.Fatalf("%d events, want 5", len(rep.Trace.Events))
+	}
+	for _, ev := range rep.Trace.Events {
+		if !seen[ev.Raw] {
+			t.Errorf("event not prechecked: %s", ev.Raw)
+		}
+		if want := !strings.Contains(ev.Raw, "error"); ev.Clean != want {
+			t.Errorf("Clean %v, want %v: %s", ev.Clean, want, ev.Raw)
+		}
 	}
 }

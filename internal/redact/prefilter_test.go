@@ -1,6 +1,7 @@
 package redact
 
 import (
+	"encoding/json"
 	"fmt"
 	"maps"
 	"reflect"
@@ -122,13 +123,18 @@ func cutsAgree(t *testing.T, ev trace.Event) {
 	}
 	slow.cuts = false
 	keep := []string{"TXN-48213"}
-	e1, e2 := ev, ev
-	e1.Fields, e2.Fields = maps.Clone(ev.Fields), maps.Clone(ev.Fields)
-	c1, c2 := map[string]int{}, map[string]int{}
+	e1, e2, e3 := ev, ev, ev
+	e1.Fields, e2.Fields, e3.Fields = maps.Clone(ev.Fields), maps.Clone(ev.Fields), maps.Clone(ev.Fields)
+	c1, c2, c3 := map[string]int{}, map[string]int{}, map[string]int{}
 	fast.event(&e1, keep, c1)
 	slow.event(&e2, keep, c2)
+	fast.Precheck(&e3)
+	fast.event(&e3, keep, c3)
 	if e1.Raw != e2.Raw || e1.Message != e2.Message || !maps.Equal(c1, c2) || !reflect.DeepEqual(e1.Fields, e2.Fields) {
 		t.Fatalf("raw %q: with cuts %q %q %v %v; without %q %q %v %v", ev.Raw, e1.Raw, e1.Message, e1.Fields, c1, e2.Raw, e2.Message, e2.Fields, c2)
+	}
+	if e3.Raw != e2.Raw || e3.Message != e2.Message || !maps.Equal(c3, c2) || !reflect.DeepEqual(e3.Fields, e2.Fields) {
+		t.Fatalf("raw %q: prechecked (clean %v) %q %q %v %v; without cuts %q %q %v %v", ev.Raw, e3.Clean, e3.Raw, e3.Message, e3.Fields, c3, e2.Raw, e2.Message, e2.Fields, c2)
 	}
 }
 
@@ -167,4 +173,34 @@ func FuzzCuts(f *testing.F) {
 		}
 		cutsAgree(t, cutEvent(raw, lo, hi))
 	})
+}
+
+func TestPrecheck(t *testing.T) {
+	r, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw := "ts=2025-10-21T09:14:03Z level=info msg=\"order placed\" transaction_id=TXN-48213 total=44.89"
+	for _, tc := range []struct {
+		name  string
+		ev    trace.Event
+		clean bool
+	}{
+		{"clean cuts", trace.Event{Raw: raw, Message: raw[40:52], Fields: map[string]any{"transaction_id": raw[68:77], "n": json.Number("3")}}, true},
+		{"clean nested", trace.Event{Raw: raw, Fields: map[string]any{"ctx": map[string]any{"order": []any{"ORD-1", 2.5}}}}, true},
+		{"e-mail in raw", trace.Event{Raw: raw + " to=anna@example.com"}, false},
+		{"e-mail in a field only", trace.Event{Raw: raw, Fields: map[string]any{"to": "anna@example.com"}}, false},
+		{"e-mail in the message only", trace.Event{Raw: raw, Message: "for anna@example.com"}, false},
+		{"secret name", trace.Event{Raw: raw, Fields: map[string]any{"api_key": "TXN-48213"}}, false},
+		{"secret name, empty value", trace.Event{Raw: raw, Fields: map[string]any{"password": ""}}, true},
+		{"phone that is a kept id elsewhere", trace.Event{Raw: "caller=+4420794609581 transaction_id=+4420794609581"}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ev := tc.ev
+			r.Precheck(&ev)
+			if ev.Clean != tc.clean {
+				t.Fatalf("Clean = %v, want %v", ev.Clean, tc.clean)
+			}
+		})
+	}
 }

@@ -724,9 +724,33 @@ func (r *Redactor) events(events []trace.Event, keep []string) map[string]int {
 	return counts
 }
 
+// Precheck sets ev.Clean when no rule finds anything in the event's raw
+// text, message or field values and no field's name is secret: then no
+// redaction changes it, whatever ids are kept, and Report passes it by.
+// It is meant for the goroutine that finds the event (engine.Options.
+// Precheck), where its text is still in the processor's cache; looking
+// at tens of thousands of events again after the trace is assembled
+// costs twice as much. Safe for concurrent use on distinct events.
+func (r *Redactor) Precheck(ev *trace.Event) {
+	p := &pass{}
+	if spans, _ := r.find(ev.Raw, nil); len(spans) > 0 {
+		return
+	}
+	if r.cuts {
+		p.clean = ev.Raw
+	}
+	if !r.untouchedText(ev.Message, p) || !r.untouched(ev.Fields, p) {
+		return
+	}
+	ev.Clean = true
+}
+
 // event redacts one event. The raw text goes first: what is replaced
 // there is replaced in the message and the fields too.
 func (r *Redactor) event(ev *trace.Event, keep []string, counts map[string]int) {
+	if ev.Clean {
+		return
+	}
 	p := &pass{keep: keep, counts: counts}
 	raw := ev.Raw
 	var any bool

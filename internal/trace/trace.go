@@ -56,6 +56,11 @@ type Event struct {
 	Origin  Origin         `json:"origin"`
 	// Raw is the record as read, all its lines, without the final newline.
 	Raw string `json:"raw"`
+	// Clean is set by a redactor's look at the event when it was found
+	// (redact.Redactor.Precheck): no rule would replace anything in it,
+	// whatever ids are kept, so redaction passes it by. It is never
+	// written out.
+	Clean bool `json:"-"`
 }
 
 // Service summarises one service's part in a trace.
