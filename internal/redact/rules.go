@@ -191,7 +191,9 @@ func scan(s string, names *nameEnds) features {
 			card = 0
 			continue
 		case clsB64Sym:
-			f.wordEnd(s, word, i)
+			if wordMay(s, word, i) {
+				f.word(s, word, i)
+			}
 			word = i + 1
 			if c == '+' && i+1 < len(s) && s[i+1] >= '1' && s[i+1] <= '9' {
 				f |= fPlus
@@ -199,12 +201,14 @@ func scan(s string, names *nameEnds) features {
 			card = 0
 			continue
 		}
-		f.wordEnd(s, word, i)
+		if wordMay(s, word, i) {
+			f.word(s, word, i)
+		}
 		if i-b64 == 40 {
 			f |= fB64x40
 		}
 		word, b64 = i+1, i+1
-		if !((c == ' ' || c == '-') && i > 0 && isDigit(s[i-1]) && i+1 < len(s) && isDigit(s[i+1])) {
+		if card > 0 && !((c == ' ' || c == '-') && isDigit(s[i-1]) && i+1 < len(s) && isDigit(s[i+1])) {
 			card = 0
 		}
 		switch c {
@@ -228,7 +232,9 @@ func scan(s string, names *nameEnds) features {
 			}
 		}
 	}
-	f.wordEnd(s, word, len(s))
+	if wordMay(s, word, len(s)) {
+		f.word(s, word, len(s))
+	}
 	if len(s)-b64 == 40 {
 		f |= fB64x40
 	}
@@ -264,15 +270,15 @@ func (f *features) numberAt(s string, i int) {
 	}
 }
 
-// wordEnd notes the features of the word (letters, digits and '_') s[a:b]
-// that ends at b. Most words are none of those looked for: the first test
-// turns them away without a call.
-func (f *features) wordEnd(s string, a, b int) {
-	if n := b - a; n >= 4 && (isUpper(s[a]) || n <= 13 && (s[a]|0x20 == 'a' || s[a]|0x20 == 'b')) {
-		f.word(s, a, b)
-	}
+// wordMay reports whether the word (letters, digits and '_') s[a:b] that
+// ends at b may be one that word notes: most words are none of them, and
+// this small test, inlined where a word ends, turns them away.
+func wordMay(s string, a, b int) bool {
+	n := b - a
+	return n >= 4 && (isUpper(s[a]) || n <= 13 && (s[a]|0x20 == 'a' || s[a]|0x20 == 'b'))
 }
 
+// word notes the features of the word s[a:b] that ends at b.
 func (f *features) word(s string, a, b int) {
 	n := b - a
 	if isUpper(s[a]) && isUpper(s[a+1]) && isDigit(s[a+2]) && isDigit(s[a+3]) {
