@@ -27,7 +27,9 @@
 #      cost, without the redaction of every event that is on by default)
 #   7. the two hot-id commands against each other: the share of the trace's
 #      time that redaction takes
-# and prints the ratios of mean wall times (pipetracker / rg), the peak RSS
+# and prints the ratios of median wall times (pipetracker / rg; the median,
+# because on a shared machine a run another tenant stalls can add half a
+# second to one run of fifteen and move a mean by a third), the peak RSS
 # of each pipetracker command (/usr/bin/time -v), and the peak RSS on a
 # corpus of twice the size. Results go to DIR/results/.
 #
@@ -207,7 +209,8 @@ bench() {
 		--export-json "$results/$name.json" --export-csv "$tmp/$name.csv" \
 		-n rg "$rgcmd" -n pipetracker "$ptcmd" ||
 		die "hyperfine failed on $name (a command exited non-zero)"
-	rows+=("$(awk -F, -v n="$name" 'NR==2{rg=$2} NR==3{p=$2} END{printf "%s %.3f %.3f %.2f", n, rg, p, p/rg}' "$tmp/$name.csv")")
+	# hyperfine's CSV: command,mean,stddev,median,user,system,min,max
+	rows+=("$(awk -F, -v n="$name" 'NR==2{rg=$4} NR==3{p=$4} END{printf "%s %.3f %.3f %.2f", n, rg, p, p/rg}' "$tmp/$name.csv")")
 }
 
 # rss PIPETRACKER-ARGS… prints the peak RSS of one run in MiB.
@@ -257,7 +260,7 @@ hyperfine -N --style basic --warmup "$warmup" --runs "$runs" \
 	--export-json "$results/redaction.json" --export-csv "$tmp/redaction.csv" \
 	-n no-redact "$(shell_words "$pt" "${a_hot_noredact[@]}")" -n redact "$(shell_words "$pt" "${a_hot[@]}")" ||
 	die "hyperfine failed on redaction (a command exited non-zero)"
-redaction=$(awk -F, 'NR==2{n=$2} NR==3{r=$2} END{printf "%.3f %.3f %.1f", n, r, 100*(r-n)/r}' "$tmp/redaction.csv")
+redaction=$(awk -F, 'NR==2{n=$4} NR==3{r=$4} END{printf "%.3f %.3f %.1f", n, r, 100*(r-n)/r}' "$tmp/redaction.csv")
 
 echo
 echo "measuring peak memory"
@@ -299,7 +302,7 @@ summary="$results/summary-$(date -u +%Y%m%dT%H%M%SZ).txt"
 	echo "corpus: $size plain ($plain) and gzip ($gz), seed 1; id $id; hot id $hot"
 	echo "hyperfine: --warmup $warmup --runs $runs, page cache warm"
 	echo
-	printf '%-16s %10s %16s %8s %8s  %s\n' benchmark "rg mean" "pipetracker mean" ratio target verdict
+	printf '%-16s %10s %18s %8s %8s  %s\n' benchmark "rg median" "pipetracker median" ratio target verdict
 	for row in "${rows[@]}"; do
 		read -r name rgm ptm ratio <<<"$row"
 		case $name in
@@ -311,7 +314,7 @@ summary="$results/summary-$(date -u +%Y%m%dT%H%M%SZ).txt"
 		hot-noredact) limit=1.5 note=" (redaction off)" ;;
 		esac
 		v=$(verdict "$ratio" "$limit")
-		printf '%-16s %9ss %15ss %7sx %7sx  %s%s\n' "$name" "$rgm" "$ptm" "$ratio" "$limit" "$v" "$note"
+		printf '%-16s %9ss %17ss %7sx %7sx  %s%s\n' "$name" "$rgm" "$ptm" "$ratio" "$limit" "$v" "$note"
 	done
 	read -r red_off red_on red_share <<<"$redaction"
 	echo
