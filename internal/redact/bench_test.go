@@ -81,42 +81,14 @@ func BenchmarkExamples(b *testing.B) {
 		Keys:    []string{"transaction_id", "request_id", "payment_id"},
 		Follow:  true, MaxLinkDepth: 3, MaxLinkedIDs: 100,
 	}
-	base, err := engine.New(reg).Trace(context.Background(), "TXN-48213", opt)
-	if err != nil {
-		b.Fatal(err)
-	}
-	r, err := New(Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	var size int64
-	for _, ev := range base.Trace.Events {
-		size += int64(len(ev.Raw))
-	}
-	b.SetBytes(size)
-	b.ReportMetric(float64(len(base.Trace.Events)), "events")
-	for b.Loop() {
-		rep := *base
-		rep.Trace.Events = slices.Clone(base.Trace.Events)
-		r.Report(&rep)
-	}
+	benchTraceReport(b, reg, "TXN-48213", opt)
 }
 
-// BenchmarkHotTrace redacts the events of a hot id (1 % of the records) of
-// a generated corpus: the speed benchmark's worst case for redaction.
-// MB/s are of the events' raw text.
-func BenchmarkHotTrace(b *testing.B) {
-	dir := b.TempDir()
-	m, err := corpus.Generate(context.Background(), corpus.Options{Out: dir, Size: 32 << 20, Compression: corpus.CompPlain, Hot: 0.01, Seed: 1, Traces: 1})
-	if err != nil {
-		b.Fatal(err)
-	}
-	reg := source.NewRegistry(file.Driver())
-	opt := engine.Options{
-		Sources: []source.Spec{{Location: filepath.Join(dir, m.Root)}},
-		Keys:    m.MatchKeys,
-	}
-	base, err := engine.New(reg).Trace(context.Background(), m.Hot.ID, opt)
+// benchTraceReport traces id once and then measures the redaction of
+// copies of its report. MB/s are of the events' raw text.
+func benchTraceReport(b *testing.B, reg *source.Registry, id string, opt engine.Options) {
+	b.Helper()
+	base, err := engine.New(reg).Trace(context.Background(), id, opt)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -136,4 +108,20 @@ func BenchmarkHotTrace(b *testing.B) {
 		r.Report(&rep)
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(base.Trace.Events)), "ns/event")
+}
+
+// BenchmarkHotTrace redacts the events of a hot id (1 % of the records) of
+// a generated corpus: the speed benchmark's worst case for redaction.
+func BenchmarkHotTrace(b *testing.B) {
+	dir := b.TempDir()
+	m, err := corpus.Generate(context.Background(), corpus.Options{Out: dir, Size: 32 << 20, Compression: corpus.CompPlain, Hot: 0.01, Seed: 1, Traces: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	reg := source.NewRegistry(file.Driver())
+	opt := engine.Options{
+		Sources: []source.Spec{{Location: filepath.Join(dir, m.Root)}},
+		Keys:    m.MatchKeys,
+	}
+	benchTraceReport(b, reg, m.Hot.ID, opt)
 }

@@ -290,17 +290,7 @@ func (r *Redactor) findSecretText(s string, emit func(a, b int)) {
 		if s[i] != ':' && s[i] != '=' {
 			continue
 		}
-		// The name ends before optional blanks, a quote and a backslash.
-		j := i
-		for j > 0 && (s[j-1] == ' ' || s[j-1] == '\t') {
-			j--
-		}
-		if j > 0 && (s[j-1] == '"' || s[j-1] == '\'') {
-			j--
-			if j > 0 && s[j-1] == '\\' {
-				j--
-			}
-		}
+		j := nameEnd(s, i)
 		end := j
 		for j > 0 && (isAlnum(s[j-1]) || s[j-1] == '_' || s[j-1] == '-') {
 			j--

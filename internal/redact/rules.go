@@ -298,9 +298,12 @@ func isUpper(c byte) bool { return c >= 'A' && c <= 'Z' }
 // nameBefore reports whether the ':' or '=' at i follows a name, past
 // blanks, a quote and a backslash, that may be a secret field's.
 func nameBefore(s string, i int, names *nameEnds) bool {
-	if names == nil {
-		return false
-	}
+	return names != nil && names.may(s[:nameEnd(s, i)])
+}
+
+// nameEnd returns where the name before the ':' or '=' at i ends: before
+// optional blanks, a quote and a backslash ("name" = v, \"name\":v).
+func nameEnd(s string, i int) int {
 	j := i
 	for j > 0 && (s[j-1] == ' ' || s[j-1] == '\t') {
 		j--
@@ -311,7 +314,7 @@ func nameBefore(s string, i int, names *nameEnds) bool {
 			j--
 		}
 	}
-	return names.may(s[:j])
+	return j
 }
 
 // nameEnds holds the last two bytes of the secret field names, normalised
