@@ -119,36 +119,7 @@ func TestServeLive(t *testing.T) {
 	dir := t.TempDir()
 	log := filepath.Join(dir, "api", "app.log")
 	appendLine(t, log, `{"time":"2025-10-21T09:00:00Z","level":"info","msg":"first","transaction_id":"TXN-7"}`+"\n")
-	e := &env{getenv: func(string) string { return "" }, stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard}
-	e.reg = all.Registry(strings.NewReader(""), nil)
-	cfg, err := config.Parse("p.yaml", []byte("log_sources: ["+dir+"]\nmatch_keys: [transaction_id]\n"), config.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tracer, follower, err := e.serveTracer(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := server.New(server.Config{Trace: tracer, Follow: follower})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(srv.Handler())
-	defer ts.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	c, _, err := websocket.Dial(ctx, strings.Replace(ts.URL, "http", "ws", 1)+"/trace/TXN-7/live", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.CloseNow()
-	readMsg := func() map[string]any {
-		var m map[string]any
-		if err := wsjson.Read(ctx, c, &m); err != nil {
-			t.Fatal(err)
-		}
-		return m
-	}
+	readMsg := liveSocket(t, "log_sources: ["+dir+"]\nmatch_keys: [transaction_id]\n", "TXN-7", 20*time.Second)
 	if m := readMsg(); m["message"] != "first" {
 		t.Fatalf("first message %v", m)
 	}
@@ -160,7 +131,6 @@ func TestServeLive(t *testing.T) {
 	if m["type"] != "event" || strings.Contains(m["message"].(string), "4111") {
 		t.Fatalf("live message %v", m)
 	}
-	c.Close(websocket.StatusNormalClosure, "")
 }
 
 func TestWriteEventLine(t *testing.T) {
@@ -241,38 +211,8 @@ func TestServeLiveKafka(t *testing.T) {
 	addrs, prod, stop := liveTopic(t, "orders-live")
 	produceJSON(t, prod, "orders-live", 0, now.Add(-time.Minute), "TXN-K", "kafka before")
 
-	e := &env{getenv: func(string) string { return "" }, stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard}
-	e.reg = all.Registry(strings.NewReader(""), nil)
 	yaml := "log_sources: [" + dir + ", 'kafka://" + strings.Join(addrs, ",") + "/orders-live?dial_timeout=1s']\nmatch_keys: [transaction_id]\n"
-	cfg, err := config.Parse("p.yaml", []byte(yaml), config.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tracer, follower, err := e.serveTracer(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := server.New(server.Config{Trace: tracer, Follow: follower})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(srv.Handler())
-	defer ts.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	c, _, err := websocket.Dial(ctx, strings.Replace(ts.URL, "http", "ws", 1)+"/trace/TXN-K/live", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.CloseNow()
-	readMsg := func() map[string]any {
-		t.Helper()
-		var m map[string]any
-		if err := wsjson.Read(ctx, c, &m); err != nil {
-			t.Fatal(err)
-		}
-		return m
-	}
+	readMsg := liveSocket(t, yaml, "TXN-K", 60*time.Second)
 	for _, want := range []string{"first", "kafka before"} {
 		if m := readMsg(); m["type"] != "event" || m["message"] != want {
 			t.Fatalf("message %v, want the event %q", m, want)
@@ -306,7 +246,6 @@ func TestServeLiveKafka(t *testing.T) {
 	if m := readMsg(); m["type"] != "event" || m["message"] != "file later" {
 		t.Fatalf("message %v, want the file's new event", m)
 	}
-	c.Close(websocket.StatusNormalClosure, "")
 }
 
 // TestTraceFollowKafka follows a Kafka topic from the terminal.
@@ -338,5 +277,44 @@ func TestTraceFollowKafka(t *testing.T) {
 	case <-exit:
 	case <-time.After(10 * time.Second):
 		t.Fatal("--follow did not stop")
+	}
+}
+
+// liveSocket serves the configuration yaml as pipetracker serve does,
+// opens the live trace of id over a WebSocket and returns a reader of its
+// next message; the test fails when none comes within timeout of the
+// start. Everything is closed when the test ends.
+func liveSocket(t *testing.T, yaml, id string, timeout time.Duration) func() map[string]any {
+	t.Helper()
+	e := &env{getenv: func(string) string { return "" }, stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard}
+	e.reg = all.Registry(strings.NewReader(""), nil)
+	cfg, err := config.Parse("p.yaml", []byte(yaml), config.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tracer, follower, err := e.serveTracer(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := server.New(server.Config{Trace: tracer, Follow: follower})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(ts.Close)
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	t.Cleanup(cancel)
+	c, _, err := websocket.Dial(ctx, strings.Replace(ts.URL, "http", "ws", 1)+"/trace/"+id+"/live", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.CloseNow() })
+	return func() map[string]any {
+		t.Helper()
+		var m map[string]any
+		if err := wsjson.Read(ctx, c, &m); err != nil {
+			t.Fatal(err)
+		}
+		return m
 	}
 }
