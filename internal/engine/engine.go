@@ -451,29 +451,11 @@ func (r *run) originHash(src int, path string, line int64) uint64 {
 // candidate parses and re-checks a record against the ids known now.
 func (out *output) candidate(rec *source.Record) (trace.Event, candidate, bool) {
 	r := out.run
-	ev := trace.Event{
-		Origin: trace.Origin{Source: out.o.name, Path: rec.Path, Line: rec.Line},
-	}
+	ev := NewEvent(out.o.spec, out.o.name, rec)
 	c := candidate{src: out.idx}
-	// One copy of the record serves as Raw and holds the parsed strings.
-	ev.Raw = string(rec.Data)
-	fields := rec.Fields
-	if fields == nil {
-		p := logline.ParseString(ev.Raw, logline.Options{Location: out.o.spec.Timezone, ModTime: rec.ModTime})
-		fields = p.Fields
-		ev.Time, ev.Level, ev.Message, ev.Service = p.Time, p.Level, p.Message, p.Service
-		if ev.Time.IsZero() {
-			ev.Time = rec.Time.UTC()
-		}
-		if ev.Level == "" && rec.Level != "" {
-			ev.Level = logline.NormalizeLevel(rec.Level)
-		}
-	} else {
-		ev.Time, ev.Level, ev.Message = rec.Time, logline.NormalizeLevel(rec.Level), rec.Message
-	}
 	found := false
 	for d, ids := range *r.levels.Load() {
-		if kv, ok := r.matcher.Find(rec.Data, fields, ids); ok {
+		if kv, ok := r.matcher.Find(rec.Data, ev.Fields, ids); ok {
 			c.depth, c.kv, found = d, kv, true
 			break
 		}
@@ -484,20 +466,48 @@ func (out *output) candidate(rec *source.Record) (trace.Event, candidate, bool) 
 	if !ev.Time.IsZero() && (!r.opt.Since.IsZero() && ev.Time.Before(r.opt.Since) || !r.opt.Until.IsZero() && ev.Time.After(r.opt.Until)) {
 		return ev, c, false
 	}
+	if r.opt.Follow && c.depth < r.opt.MaxLinkDepth {
+		c.links, c.linked = r.matcher.Links(rec.Data, ev.Fields), true
+	}
+	return ev, c, true
+}
+
+// NewEvent builds the event of a record read from the source spec, whose
+// name (its location without credentials) goes into the origin. The text
+// is parsed unless the store gave fields of its own; the store's time and
+// level stand in when the text has none. The service is the one the
+// source is configured with, else the record's own, else the store's,
+// else "unknown". One copy of the record serves as Raw and holds every
+// parsed string. Match is left for the caller.
+func NewEvent(spec source.Spec, name string, rec *source.Record) trace.Event {
+	ev := trace.Event{
+		Origin: trace.Origin{Source: name, Path: rec.Path, Line: rec.Line},
+		Raw:    string(rec.Data),
+		Fields: rec.Fields,
+	}
+	if ev.Fields == nil {
+		p := logline.ParseString(ev.Raw, logline.Options{Location: spec.Timezone, ModTime: rec.ModTime})
+		ev.Fields = p.Fields
+		ev.Time, ev.Level, ev.Message, ev.Service = p.Time, p.Level, p.Message, p.Service
+		if ev.Time.IsZero() {
+			ev.Time = rec.Time.UTC()
+		}
+		if ev.Level == "" && rec.Level != "" {
+			ev.Level = logline.NormalizeLevel(rec.Level)
+		}
+	} else {
+		ev.Time, ev.Level, ev.Message = rec.Time, logline.NormalizeLevel(rec.Level), rec.Message
+	}
 	switch {
-	case out.o.spec.Service != "":
-		ev.Service = out.o.spec.Service
+	case spec.Service != "":
+		ev.Service = spec.Service
 	case ev.Service == "":
 		ev.Service = rec.Service
 	}
 	if ev.Service == "" {
 		ev.Service = "unknown"
 	}
-	ev.Fields = fields
-	if r.opt.Follow && c.depth < r.opt.MaxLinkDepth {
-		c.links, c.linked = r.matcher.Links(rec.Data, fields), true
-	}
-	return ev, c, true
+	return ev
 }
 
 // learn adds the links of a candidate that are new to the ids searched,

@@ -39,7 +39,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/pipetracker/pipetracker/internal/logline"
+	"github.com/pipetracker/pipetracker/internal/engine"
 	"github.com/pipetracker/pipetracker/internal/match"
 	"github.com/pipetracker/pipetracker/internal/source"
 	"github.com/pipetracker/pipetracker/internal/source/blob"
@@ -470,29 +470,13 @@ func (fl *follower) record(t *tracked, line []byte) error {
 }
 
 // handle turns a record of spec into an event as the engine does for a
-// trace, and emits it when it belongs to the trace: it holds one of the
+// trace (engine.NewEvent), and emits it when it belongs to the trace: it holds one of the
 // ids under the match keys and lies within the time window. With link
 // following on, the ids it carries join those followed. Called with fl.mu
 // held.
 func (fl *follower) handle(spec source.Spec, rec *source.Record) error {
-	ev := trace.Event{
-		Raw:    string(rec.Data),
-		Origin: trace.Origin{Source: source.Redact(spec.Location), Path: rec.Path, Line: rec.Line},
-	}
-	fields := rec.Fields
-	if fields == nil {
-		p := logline.ParseString(ev.Raw, logline.Options{Location: spec.Timezone, ModTime: rec.ModTime})
-		fields = p.Fields
-		ev.Time, ev.Level, ev.Message, ev.Service = p.Time, p.Level, p.Message, p.Service
-		if ev.Time.IsZero() && !rec.Time.IsZero() {
-			ev.Time = rec.Time.UTC()
-		}
-		if ev.Level == "" && rec.Level != "" {
-			ev.Level = logline.NormalizeLevel(rec.Level)
-		}
-	} else {
-		ev.Time, ev.Level, ev.Message = rec.Time, logline.NormalizeLevel(rec.Level), rec.Message
-	}
+	ev := engine.NewEvent(spec, source.Redact(spec.Location), rec)
+	fields := ev.Fields
 	kv, ok := fl.matcher.Find(rec.Data, fields, fl.ids)
 	if !ok {
 		return nil
@@ -500,16 +484,6 @@ func (fl *follower) handle(spec source.Spec, rec *source.Record) error {
 	if !ev.Time.IsZero() && (!fl.opt.Since.IsZero() && ev.Time.Before(fl.opt.Since) || !fl.opt.Until.IsZero() && ev.Time.After(fl.opt.Until)) {
 		return nil
 	}
-	switch {
-	case spec.Service != "":
-		ev.Service = spec.Service
-	case ev.Service == "":
-		ev.Service = rec.Service
-	}
-	if ev.Service == "" {
-		ev.Service = "unknown"
-	}
-	ev.Fields = fields
 	ev.Matched = trace.Match{Key: kv.Key, Value: kv.Value}
 	if fl.opt.Follow {
 		for _, l := range fl.matcher.Links(rec.Data, fields) {
