@@ -170,12 +170,15 @@ func scan(s string, names *nameEnds) features {
 			// A whole number at once: its shapes where it starts, its
 			// length for the card run.
 			f |= fDigit
-			if i == 0 || !isDigit(s[i-1]) {
-				f.numberAt(s, i)
-			}
 			j := i + 1
 			for j < len(s) && isDigit(s[j]) {
 				j++
+			}
+			// Only three digits before '-' or '.' (ddd-ddd, ddd.ddd,
+			// ddd-dd-) or a short number starting with 0 (a trunk
+			// prefix) can start the shapes numberAt looks for.
+			if n := j - i; n == 3 && j < len(s) && (s[j] == '-' || s[j] == '.') || s[i] == '0' && n >= 2 && n <= 5 {
+				f.numberAt(s, i)
 			}
 			card += j - i
 			if card >= 13 {
@@ -298,7 +301,11 @@ func isUpper(c byte) bool { return c >= 'A' && c <= 'Z' }
 // nameBefore reports whether the ':' or '=' at i follows a name, past
 // blanks, a quote and a backslash, that may be a secret field's.
 func nameBefore(s string, i int, names *nameEnds) bool {
-	return names != nil && names.may(s[:nameEnd(s, i)])
+	if names == nil {
+		return false
+	}
+	j := nameEnd(s, i)
+	return j > 0 && names.last[s[j-1]] && names.may(s[:j])
 }
 
 // nameEnd returns where the name before the ':' or '=' at i ends: before
@@ -323,6 +330,8 @@ func nameEnd(s string, i int) int {
 type nameEnds struct {
 	two [1 << 16 / 64]uint64
 	one [256]bool
+	// last marks the bytes, as written, that a name may end with.
+	last [256]bool
 }
 
 func normByte(c byte) byte {
@@ -338,6 +347,11 @@ func normByte(c byte) byte {
 // add notes a normalised name.
 func (e *nameEnds) add(norm string) {
 	n := len(norm)
+	for c := range 256 {
+		if normByte(byte(c)) == norm[n-1] {
+			e.last[c] = true
+		}
+	}
 	if n == 1 {
 		e.one[norm[0]] = true
 		return
