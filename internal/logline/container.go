@@ -43,6 +43,13 @@ func (p *parser) unwrapDocker(line string) (wrapped, bool) {
 	w := wrapped{kind: FormatDocker, stream: stream, inner: log, partial: true}
 	if strings.HasSuffix(log, "\n") {
 		w.inner, w.partial = trimCR(log[:len(log)-1]), false
+		// Most lines hold no escape but their final \n: then the line is
+		// the record's own bytes, and what is parsed out of it shares
+		// them instead of a decoded copy.
+		const at = len(`{"log":"`)
+		if n := len(w.inner); strings.HasPrefix(line, `{"log":"`) && strings.HasPrefix(line[at:], w.inner) && strings.HasPrefix(line[at+n:], `\n"`) {
+			w.inner = line[at : at+n]
+		}
 	}
 	if ts, ok := m["time"]; ok {
 		w.time, _ = valueTime(ts, time.UTC, p.ref)

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/pipetracker/pipetracker/internal/trace"
 )
@@ -866,6 +867,38 @@ func TestParseLinearWork(t *testing.T) {
 			}
 			if tt.size >= 0 && len(r.Message) != tt.size {
 				t.Fatalf("message of %d bytes, want %d", len(r.Message), tt.size)
+			}
+		})
+	}
+}
+
+// TestDockerInnerSharesRecord checks that a Docker record whose "log"
+// holds no escape but its final \n is parsed out of the record's own
+// bytes (what redaction and memory rely on), and that one with escapes
+// is still decoded.
+func TestDockerInnerSharesRecord(t *testing.T) {
+	within := func(outer, s string) bool {
+		o, p := uintptr(unsafe.Pointer(unsafe.StringData(outer))), uintptr(unsafe.Pointer(unsafe.StringData(s)))
+		return p >= o && p+uintptr(len(s)) <= o+uintptr(len(outer))
+	}
+	for _, tc := range []struct {
+		name, in, msg string
+		shared        bool
+	}{
+		{"plain", `{"log":"2024-01-02 15:04:05 INFO [mailer] sent transaction_id=T-1 to=a\n","stream":"stdout","time":"2024-01-02T15:04:06Z"}`, "sent transaction_id=T-1 to=a", true},
+		{"escaped quote", `{"log":"2024-01-02 15:04:05 INFO [mailer] sent \"x\" transaction_id=T-1\n","stream":"stdout","time":"2024-01-02T15:04:06Z"}`, `sent "x" transaction_id=T-1`, false},
+		{"carriage return", `{"log":"2024-01-02 15:04:05 INFO [mailer] sent transaction_id=T-1\r\n","stream":"stdout","time":"2024-01-02T15:04:06Z"}`, "sent transaction_id=T-1", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := ParseString(tc.in, testOptions)
+			if p.Message != tc.msg {
+				t.Fatalf("message %q, want %q", p.Message, tc.msg)
+			}
+			if got := within(tc.in, p.Message); got != tc.shared {
+				t.Fatalf("message shares the record's bytes: %v, want %v", got, tc.shared)
+			}
+			if v, _ := p.Fields["transaction_id"].(string); v != "T-1" || within(tc.in, v) != tc.shared {
+				t.Fatalf("transaction_id %q, shared %v, want T-1 shared %v", v, within(tc.in, v), tc.shared)
 			}
 		})
 	}

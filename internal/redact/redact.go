@@ -187,7 +187,7 @@ func normField(name string) string {
 // it is one of the names, or ends with '_' or '-' and one, in any case and
 // with '-' and '_' alike. It allocates nothing.
 func (r *Redactor) secretField(name string) bool {
-	if !r.fieldsOn || r.ends == nil || !r.ends.may(name) {
+	if !r.fieldsOn || r.ends == nil || name == "" || !r.ends.last[name[len(name)-1]] || !r.ends.may(name) {
 		return false
 	}
 	for _, f := range r.secretFields {

@@ -226,8 +226,16 @@ func scan(s string, names *nameEnds) features {
 			if c == ':' {
 				f |= fColon
 			}
-			if f&fAssign == 0 && nameBefore(s, i, names) {
-				f |= fAssign
+			if f&fAssign == 0 && names != nil && i > 0 {
+				// Mostly name=value or a time's 09:14: the name ends
+				// right here, and one look at its last byte settles it.
+				if p := s[i-1]; byteClass[p] == clsLetter || byteClass[p] == clsDigit || p == '_' {
+					if names.last[p] && names.may(s[:i]) {
+						f |= fAssign
+					}
+				} else if nameBefore(s, i, names) {
+					f |= fAssign
+				}
 			}
 		case '(':
 			if digitsAt(s, i+1, 3) && i+4 < len(s) && s[i+4] == ')' {
@@ -422,9 +430,11 @@ func isLocal(c byte) bool {
 // with a top-level name after it.
 func findEmail(s string, emit func(int, int)) {
 	for p := 0; p < len(s); p++ {
-		if s[p] != '@' {
-			continue
+		at := strings.IndexByte(s[p:], '@')
+		if at < 0 {
+			return
 		}
+		p += at
 		a := p
 		for a > 0 && isLocal(s[a-1]) {
 			a--
