@@ -116,9 +116,9 @@ const (
 	fDot                         // '.' (IPv4)
 	fCard                        // 13 or more digits in a run of groups joined by one ' ' or '-'
 	fPlus                        // '+' and a digit 1 to 9 (E.164)
-	fNANP                        // "(ddd)" or ddd-ddd / ddd.ddd where a number starts
+	fNANP                        // a North American number's shape where a number starts (nanpAt)
 	fTrunk                       // 0, a digit 1 to 9, at most 5 digits, ' ' or '-', a digit
-	fSSN                         // ddd-dd- where a number starts
+	fSSN                         // ddd-dd-dddd where a number starts
 	fIBAN                        // a word that starts with two capitals and two digits
 	fJWT                         // ".eyJ"
 	fAuth                        // the words bearer or basic before a blank, or authorization
@@ -238,7 +238,7 @@ func scan(s string, names *nameEnds) features {
 				}
 			}
 		case '(':
-			if digitsAt(s, i+1, 3) && i+4 < len(s) && s[i+4] == ')' {
+			if nanpAt(s, i) >= 0 {
 				f |= fNANP
 			}
 		}
@@ -253,22 +253,15 @@ func scan(s string, names *nameEnds) features {
 }
 
 // numberAt notes the shapes of phone numbers and SSNs that start with the
-// digit at i.
+// digit at i, the first of a number.
 func (f *features) numberAt(s string, i int) {
-	if digitsAt(s, i, 3) && i+3 < len(s) {
-		switch s[i+3] {
-		case '-':
-			if digitsAt(s, i+4, 3) {
-				*f |= fNANP
-			}
-			if digitsAt(s, i+4, 2) && i+6 < len(s) && s[i+6] == '-' {
-				*f |= fSSN
-			}
-		case '.':
-			if digitsAt(s, i+4, 3) {
-				*f |= fNANP
-			}
-		}
+	// The whole shapes the finders take, where a number starts: an IP
+	// address's 146.125 is not a phone number's 415.555.
+	if nanpAt(s, i) >= 0 {
+		*f |= fNANP
+	}
+	if ssnAt(s, i) {
+		*f |= fSSN
 	}
 	if s[i] == '0' && i+1 < len(s) && s[i+1] >= '1' && s[i+1] <= '9' && numStart(s, i) {
 		k := i + 2
