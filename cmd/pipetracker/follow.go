@@ -62,6 +62,7 @@ func checkFollow(format, output string) error {
 func (e *env) followTrace(ctx context.Context, rep *trace.Report, opt engine.Options, sec *security, format string) error {
 	n := 0
 	lo := e.liveOptions(opt, rep)
+	sec.liveDecrypt(&lo)
 	lo.Started = func() { fmt.Fprintln(e.stderr, "pipetracker: following new records (Ctrl-C to stop)") }
 	lo.Warn = func(msg string) { fmt.Fprintf(e.stderr, "pipetracker: warning: %s\n", sec.redactWarning(rep, msg)) }
 	err := live.Run(ctx, lo, func(ev trace.Event) error {

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pipetracker/pipetracker/internal/config"
+	"github.com/pipetracker/pipetracker/internal/live"
 	"github.com/pipetracker/pipetracker/internal/redact"
 	"github.com/pipetracker/pipetracker/internal/secret"
 	"github.com/pipetracker/pipetracker/internal/source"
@@ -135,6 +136,15 @@ func (s *security) registry(reg *source.Registry) *source.Registry {
 		return reg
 	}
 	return secret.DecryptingRegistry(reg, s.key)
+}
+
+// liveDecrypt lets a live trace decrypt the records that are encrypted
+// tokens, as a trace's sources do (registry), when a key is configured.
+func (s *security) liveDecrypt(lo *live.Options) {
+	if s.key == nil {
+		return
+	}
+	lo.Decrypt, lo.TokenPrefix = s.key.RecordText, secret.TokenPrefix
 }
 
 // precheck returns the redactor's look at each event as the engine finds

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pipetracker/pipetracker/internal/live"
 	"github.com/pipetracker/pipetracker/internal/redact"
 	"github.com/pipetracker/pipetracker/internal/render"
 	"github.com/pipetracker/pipetracker/internal/secret"
@@ -353,5 +354,35 @@ func TestRedactWarning(t *testing.T) {
 	}
 	if got := (&security{}).redactWarning(rep, msg); got != msg {
 		t.Errorf("redaction off: got %q", got)
+	}
+}
+
+// TestLiveDecrypt checks that a live trace gets the key's decryption when
+// a key is configured, and nothing without one.
+func TestLiveDecrypt(t *testing.T) {
+	text, err := secret.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := secret.ParseKey(text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := key.Encrypt([]byte("2025-10-21T09:00:00Z INFO paid transaction_id=TXN-77\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lo live.Options
+	(&security{}).liveDecrypt(&lo)
+	if lo.Decrypt != nil || lo.TokenPrefix != "" {
+		t.Fatal("decryption set without a key")
+	}
+	(&security{key: key}).liveDecrypt(&lo)
+	if lo.Decrypt == nil || lo.TokenPrefix != secret.TokenPrefix {
+		t.Fatal("decryption not set with a key")
+	}
+	plain, ok, err := lo.Decrypt(tok)
+	if err != nil || !ok || string(plain) != "2025-10-21T09:00:00Z INFO paid transaction_id=TXN-77" {
+		t.Fatalf("Decrypt = %q, %v, %v", plain, ok, err)
 	}
 }

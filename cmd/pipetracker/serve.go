@@ -281,6 +281,7 @@ func (e *env) serveTracer(cfg *config.Config) (server.TraceFunc, server.FollowFu
 			return fmt.Errorf("%w: %w", server.ErrInvalid, err)
 		}
 		lo := e.liveOptions(opt, rep)
+		sec.liveDecrypt(&lo)
 		lo.Started = out.Started
 		lo.Warn = func(msg string) { out.Warn(sec.redactWarning(rep, msg)) }
 		err = live.Run(ctx, lo, func(ev trace.Event) error {

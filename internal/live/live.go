@@ -87,6 +87,13 @@ type Options struct {
 	// Getenv looks up the credentials of kafka:// sources, as the kafka
 	// driver does; nil means the process environment.
 	Getenv func(string) string
+	// Decrypt, when set, gives the text of a record that is an encrypted
+	// token (security.encrypt_logs), which is then matched in its place:
+	// ok is false for a record that is not a token, err set for a token it
+	// cannot decrypt (warned about once, then taken as it is). Every such
+	// token starts with TokenPrefix, which Kafka sources are asked for too.
+	Decrypt     func(data []byte) (text []byte, ok bool, err error)
+	TokenPrefix string
 	// MaxLineBytes bounds a line kept while its end is not written yet;
 	// longer lines are cut. 0 means 1 MiB.
 	MaxLineBytes int
@@ -141,6 +148,8 @@ type follower struct {
 	ids   []string // only ever appended to
 	known map[string]bool
 	emit  func(trace.Event) error
+	// undecrypted says a token that could not be decrypted was warned of.
+	undecrypted bool
 }
 
 // Run follows the sources of opt until ctx is done, calling emit for each
@@ -276,7 +285,12 @@ func (fl *follower) tail(ctx context.Context, spec source.Spec, ready chan<- str
 		case <-ctx.Done():
 		}
 	}
-	err = src.Tail(ctx, fl.currentIDs, started, out)
+	ids := fl.currentIDs
+	if fl.opt.Decrypt != nil && fl.opt.TokenPrefix != "" {
+		// The prefix first: what ids returns may only grow at its end.
+		ids = func() []string { return append([]string{fl.opt.TokenPrefix}, fl.currentIDs()...) }
+	}
+	err = src.Tail(ctx, ids, started, out)
 	switch {
 	case out.err != nil:
 		return out.err
@@ -304,6 +318,11 @@ type topicOutput struct {
 func (o *topicOutput) Record(rec *source.Record) error {
 	o.fl.mu.Lock()
 	defer o.fl.mu.Unlock()
+	if text, ok := o.fl.decrypt(rec.Path, rec.Data); ok {
+		r2 := *rec
+		r2.Data = text
+		rec = &r2
+	}
 	if err := o.fl.handle(o.spec, rec); err != nil {
 		o.err = err
 		return err
@@ -458,6 +477,9 @@ func (fl *follower) record(t *tracked, line []byte) error {
 	}
 	fl.mu.Lock()
 	defer fl.mu.Unlock()
+	if text, ok := fl.decrypt(t.rel, line); ok {
+		line = text
+	}
 	if !fl.mayHold(line) {
 		return nil
 	}
@@ -497,6 +519,24 @@ func (fl *follower) handle(spec source.Spec, rec *source.Record) error {
 		return fmt.Errorf("live: %w", err)
 	}
 	return nil
+}
+
+// decrypt returns the text of a record that is an encrypted token, and
+// true; false when it is not one, or cannot be decrypted (warned about
+// once). Called with fl.mu held.
+func (fl *follower) decrypt(path string, data []byte) ([]byte, bool) {
+	if fl.opt.Decrypt == nil {
+		return nil, false
+	}
+	text, ok, err := fl.opt.Decrypt(data)
+	if err != nil {
+		if !fl.undecrypted && fl.opt.Warn != nil {
+			fl.undecrypted = true
+			fl.opt.Warn("records that look encrypted could not be decrypted (first at " + path + ")")
+		}
+		return nil, false
+	}
+	return text, ok
 }
 
 // mayHold is a quick test that the line contains one of the ids at all;

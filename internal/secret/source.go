@@ -10,9 +10,10 @@ import (
 	"github.com/pipetracker/pipetracker/internal/source"
 )
 
-// tokenPrefix starts every Fernet token: the version byte 0x80 and the
-// high bytes of a time, in base64.
-const tokenPrefix = "gAAAAA"
+// TokenPrefix starts every Fernet token: the version byte 0x80 and the
+// high bytes of a time, in base64. Sources are asked for records holding
+// it to find the encrypted ones.
+const TokenPrefix = "gAAAAA"
 
 // DecryptingRegistry returns a registry whose sources decrypt the records
 // that are Fernet tokens made with k before the engine matches them. It
@@ -44,7 +45,7 @@ type decrypting struct {
 
 func (d *decrypting) Scan(ctx context.Context, q *source.Query, out source.Output) (source.Stats, error) {
 	q2 := *q
-	q2.IDs = append(slices.Clone(q.IDs), tokenPrefix)
+	q2.IDs = append(slices.Clone(q.IDs), TokenPrefix)
 	return d.src.Scan(ctx, &q2, &decryptOutput{Output: out, key: d.key, ids: q.IDs})
 }
 
@@ -63,18 +64,31 @@ type decryptOutput struct {
 	warned sync.Once
 }
 
+// RecordText returns the text of a record that is a Fernet token made
+// with k, without its final line break, and true; nil and false for a
+// record that is not a token. A token k cannot decrypt is an error.
+func (k *Key) RecordText(data []byte) ([]byte, bool, error) {
+	if !LooksLikeToken(data) {
+		return nil, false, nil
+	}
+	plain, err := k.Decrypt(data)
+	if err != nil {
+		return nil, true, err
+	}
+	return bytes.TrimRight(plain, "\r\n"), true, nil
+}
+
 func (o *decryptOutput) Record(rec *source.Record) error {
-	if !LooksLikeToken(rec.Data) {
+	plain, token, err := o.key.RecordText(rec.Data)
+	if !token {
 		return o.Output.Record(rec)
 	}
-	plain, err := o.key.Decrypt(rec.Data)
 	if err != nil {
 		o.warned.Do(func() {
 			o.Output.Warn("records that look encrypted could not be decrypted with " + KeyEnv + " (first at " + rec.Path + ")")
 		})
 		return o.Output.Record(rec)
 	}
-	plain = bytes.TrimRight(plain, "\r\n")
 	for _, id := range o.ids {
 		if bytes.Contains(plain, []byte(id)) {
 			r2 := *rec
