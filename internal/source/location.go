@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
+	"strconv"
+	"strings"
+	"time"
 )
 
 // StoreLocation is a store's location, "scheme://host[:port][/path]?…",
@@ -66,4 +69,84 @@ func Setting(opts map[string]string, name string, getenv func(string) string, en
 		return getenv(env)
 	}
 	return ""
+}
+
+// Window reads option default_window (see ParseWindow); def when absent.
+func (l *StoreLocation) Window(def time.Duration) (time.Duration, error) {
+	v, ok := l.Options["default_window"]
+	if !ok {
+		return def, nil
+	}
+	w, err := ParseWindow(v)
+	if err != nil {
+		return 0, fmt.Errorf("option default_window: %w", err)
+	}
+	return w, nil
+}
+
+// Count reads an option that is a positive whole number; def when absent.
+func (l *StoreLocation) Count(name string, def int) (int, error) {
+	v, ok := l.Options[name]
+	if !ok {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("option %s %q is not a positive number", name, v)
+	}
+	return n, nil
+}
+
+// Duration reads an option that is a positive duration ("30s"); def when
+// absent.
+func (l *StoreLocation) Duration(name string, def time.Duration) (time.Duration, error) {
+	v, ok := l.Options[name]
+	if !ok {
+		return def, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("option %s %q is not a duration such as 30s", name, v)
+	}
+	return d, nil
+}
+
+// Bool reads an option that is true or false; def when absent.
+func (l *StoreLocation) Bool(name string, def bool) (bool, error) {
+	v, ok := l.Options[name]
+	if !ok {
+		return def, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, fmt.Errorf("option %s %q is not true or false", name, v)
+	}
+	return b, nil
+}
+
+// HTTPBase returns the base URL of an HTTP store at the location: its
+// host and path, over https when option tls is true.
+func (l *StoreLocation) HTTPBase() (*url.URL, error) {
+	tls, err := l.Bool("tls", false)
+	if err != nil {
+		return nil, err
+	}
+	scheme := "http"
+	if tls {
+		scheme = "https"
+	}
+	return &url.URL{Scheme: scheme, Host: l.URL.Host, Path: strings.TrimSuffix(l.URL.Path, "/")}, nil
+}
+
+// HTTPCredentials reads the credentials of an HTTP store (see Setting):
+// options username, password and bearer_token, else the environment
+// variables named. A bearer token and a username at once are refused.
+func (l *StoreLocation) HTTPCredentials(getenv func(string) string, envUser, envPassword, envToken string) (user, password, token string, err error) {
+	user = Setting(l.Options, "username", getenv, envUser)
+	password = Setting(l.Options, "password", getenv, envPassword)
+	token = Setting(l.Options, "bearer_token", getenv, envToken)
+	if token != "" && user != "" {
+		return "", "", "", errors.New("both a bearer token and a username are set: use one")
+	}
+	return user, password, token, nil
 }

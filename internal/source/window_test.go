@@ -122,3 +122,97 @@ func TestSetting(t *testing.T) {
 		t.Errorf("no option and no variable: %q", got)
 	}
 }
+
+// TestStoreLocationOptions checks the typed option readers: the default
+// when absent, the value when good, an error naming the option when bad.
+func TestStoreLocationOptions(t *testing.T) {
+	l := &StoreLocation{Options: map[string]string{
+		"default_window": "2d", "max_records": "10", "timeout": "30s", "tls": "true",
+		"bad_count": "0", "bad_time": "-1s", "bad_bool": "yes",
+	}}
+	read := func(name string) (any, error) {
+		switch {
+		case name == "default_window":
+			return l.Window(time.Hour)
+		case strings.HasSuffix(name, "count") || name == "max_records":
+			return l.Count(name, 5)
+		case strings.HasSuffix(name, "time") || name == "timeout":
+			return l.Duration(name, time.Minute)
+		default:
+			return l.Bool(name, false)
+		}
+	}
+	for _, tc := range []struct {
+		name string
+		want any
+		bad  bool
+	}{
+		{"default_window", 48 * time.Hour, false},
+		{"max_records", 10, false},
+		{"absent_count", 5, false},
+		{"bad_count", nil, true},
+		{"timeout", 30 * time.Second, false},
+		{"absent_time", time.Minute, false},
+		{"bad_time", nil, true},
+		{"tls", true, false},
+		{"absent", false, false},
+		{"bad_bool", nil, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := read(tc.name)
+			if tc.bad {
+				if err == nil || !strings.Contains(err.Error(), tc.name) {
+					t.Fatalf("error %v, want one naming %s", err, tc.name)
+				}
+				return
+			}
+			if err != nil || got != tc.want {
+				t.Fatalf("got %v, %v; want %v", got, err, tc.want)
+			}
+		})
+	}
+	if w, err := (&StoreLocation{Options: map[string]string{"default_window": "soon"}}).Window(time.Hour); err == nil || !strings.Contains(err.Error(), "default_window") {
+		t.Errorf("bad window: %v, %v", w, err)
+	}
+}
+
+func TestStoreLocationHTTP(t *testing.T) {
+	env := map[string]string{"U": "env-user", "P": "env-pass", "T": "env-token", "MY_PASS": "from-option-env"}
+	getenv := func(k string) string { return env[k] }
+	for _, tc := range []struct {
+		name              string
+		loc               string
+		opts              map[string]string
+		base              string
+		user, pass, token string
+		bad               bool
+		envUser, envToken string
+	}{
+		{name: "http, credentials from the environment", loc: "x://h:1/p/", base: "http://h:1/p", envUser: "U", user: "env-user", pass: "env-pass"},
+		{name: "tls, options first", loc: "x://h?tls=true", opts: map[string]string{"username": "u", "password_env": "MY_PASS"}, base: "https://h", envUser: "U", user: "u", pass: "from-option-env"},
+		{name: "bearer token", loc: "x://h", base: "http://h", envToken: "T", token: "env-token", pass: "env-pass"},
+		{name: "token and user", loc: "x://h", opts: map[string]string{"username": "u", "bearer_token": "t"}, bad: true},
+		{name: "bad tls", loc: "x://h?tls=maybe", bad: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			l, err := ParseStoreLocation(Spec{Location: tc.loc, Options: tc.opts}, map[string]bool{"tls": true}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			base, err := l.HTTPBase()
+			var user, pass, token string
+			if err == nil {
+				user, pass, token, err = l.HTTPCredentials(getenv, tc.envUser, "P", tc.envToken)
+			}
+			if tc.bad {
+				if err == nil {
+					t.Fatal("no error")
+				}
+				return
+			}
+			if err != nil || base.String() != tc.base || user != tc.user || pass != tc.pass || token != tc.token {
+				t.Fatalf("got %v %q %q %q %v, want %s %q %q %q", base, user, pass, token, err, tc.base, tc.user, tc.pass, tc.token)
+			}
+		})
+	}
+}

@@ -37,10 +37,6 @@ func Driver(getenv func(string) string) source.Driver {
 	if getenv == nil {
 		getenv = os.Getenv
 	}
-	return driver(getenv)
-}
-
-func driver(getenv func(string) string) source.Driver {
 	return source.Driver{
 		Scheme:      "clickhouse",
 		Description: "ClickHouse table over the native protocol: clickhouse://host:9000/db?table=otel_logs; the id search runs in the store",

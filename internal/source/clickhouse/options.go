@@ -3,7 +3,6 @@ package clickhouse
 import (
 	"fmt"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
@@ -99,15 +98,13 @@ func parseConfig(spec source.Spec, getenv func(string) string) (*config, error) 
 	}
 	u, opts := l.URL, l.Options
 	c := &config{
-		addr:       u.Host,
-		database:   strings.Trim(u.Path, "/"),
-		table:      DefaultTable,
-		columns:    make(map[string]string),
-		attrType:   attrMap,
-		resType:    attrMap,
-		window:     DefaultWindow,
-		maxRecords: DefaultMaxRecords,
-		timeout:    DefaultTimeout,
+		addr:     u.Host,
+		database: strings.Trim(u.Path, "/"),
+		table:    DefaultTable,
+		columns:  make(map[string]string),
+		attrType: attrMap,
+		resType:  attrMap,
+		timeout:  DefaultTimeout,
 	}
 	if u.Port() == "" {
 		c.addr = u.Host + ":9000"
@@ -151,33 +148,21 @@ func parseConfig(spec source.Spec, getenv func(string) string) (*config, error) 
 			c.keys = append(c.keys, k)
 		}
 	}
-	if v, ok := opts["default_window"]; ok {
-		if c.window, err = source.ParseWindow(v); err != nil {
-			return nil, fmt.Errorf("clickhouse: %s: option default_window: %w", loc, err)
-		}
+	if c.window, err = l.Window(DefaultWindow); err != nil {
+		return nil, fmt.Errorf("clickhouse: %s: %w", loc, err)
 	}
-	if v, ok := opts["max_records"]; ok {
-		if c.maxRecords, err = strconv.Atoi(v); err != nil || c.maxRecords <= 0 {
-			return nil, fmt.Errorf("clickhouse: %s: option max_records %q is not a positive number", loc, v)
-		}
+	if c.maxRecords, err = l.Count("max_records", DefaultMaxRecords); err != nil {
+		return nil, fmt.Errorf("clickhouse: %s: %w", loc, err)
 	}
 	if v, ok := opts["timeout"]; ok {
 		if c.timeout, err = time.ParseDuration(v); err != nil || c.timeout < time.Second {
 			return nil, fmt.Errorf("clickhouse: %s: option timeout %q is not a duration of a second or more", loc, v)
 		}
 	}
-	if v, ok := opts["secure"]; ok {
-		if c.secure, err = strconv.ParseBool(v); err != nil {
-			return nil, fmt.Errorf("clickhouse: %s: option secure %q is not true or false", loc, v)
-		}
+	if c.secure, err = l.Bool("secure", false); err != nil {
+		return nil, fmt.Errorf("clickhouse: %s: %w", loc, err)
 	}
 	c.username = source.Setting(opts, "username", getenv, EnvUser)
-	c.password = opts["password"]
-	if c.password == "" && opts["password_env"] != "" {
-		c.password = getenv(opts["password_env"])
-	}
-	if c.password == "" {
-		c.password = getenv(EnvPassword)
-	}
+	c.password = source.Setting(opts, "password", getenv, EnvPassword)
 	return c, nil
 }

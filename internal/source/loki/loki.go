@@ -44,10 +44,6 @@ func Driver(getenv func(string) string) source.Driver {
 	if getenv == nil {
 		getenv = os.Getenv
 	}
-	return driver(getenv)
-}
-
-func driver(getenv func(string) string) source.Driver {
 	return source.Driver{
 		Scheme:      "loki",
 		Description: `Grafana Loki: loki://host:3100?query={app=~".+"}; the id search runs in the store`,

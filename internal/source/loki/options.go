@@ -3,7 +3,6 @@ package loki
 import (
 	"fmt"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -68,14 +67,10 @@ func parseConfig(spec source.Spec, getenv func(string) string) (*config, error) 
 	if err != nil {
 		return nil, fmt.Errorf("loki: %s: %w (want loki://host:3100?query={app=~\".+\"}; credentials go in the source's options or %s and %s)", loc, err, EnvUsername, EnvPassword)
 	}
-	u, opts, extra := l.URL, l.Options, l.Extra
+	opts := l.Options
 	c := &config{
-		extra:        extra,
+		extra:        l.Extra,
 		selector:     strings.TrimSpace(opts["query"]),
-		window:       DefaultWindow,
-		maxRecords:   DefaultMaxRecords,
-		pageSize:     DefaultPageSize,
-		timeout:      DefaultTimeout,
 		pathLabel:    opts["path_label"],
 		lineLabel:    opts["line_label"],
 		serviceLabel: opts["service_label"],
@@ -83,40 +78,24 @@ func parseConfig(spec source.Spec, getenv func(string) string) (*config, error) 
 	if !strings.HasPrefix(c.selector, "{") {
 		return nil, fmt.Errorf("loki: %s: option query must be a stream selector such as {app=~\".+\"}, got %q", loc, c.selector)
 	}
-	scheme := "http"
-	if v, ok := opts["tls"]; ok {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			return nil, fmt.Errorf("loki: %s: option tls %q is not true or false", loc, v)
-		}
-		if b {
-			scheme = "https"
-		}
+	if c.base, err = l.HTTPBase(); err != nil {
+		return nil, fmt.Errorf("loki: %s: %w", loc, err)
 	}
-	c.base = &url.URL{Scheme: scheme, Host: u.Host, Path: strings.TrimSuffix(u.Path, "/")}
-	if v, ok := opts["default_window"]; ok {
-		if c.window, err = source.ParseWindow(v); err != nil {
-			return nil, fmt.Errorf("loki: %s: option default_window: %w", loc, err)
-		}
+	if c.window, err = l.Window(DefaultWindow); err != nil {
+		return nil, fmt.Errorf("loki: %s: %w", loc, err)
 	}
-	for name, dst := range map[string]*int{"max_records": &c.maxRecords, "limit": &c.pageSize} {
-		if v, ok := opts[name]; ok {
-			if *dst, err = strconv.Atoi(v); err != nil || *dst <= 0 {
-				return nil, fmt.Errorf("loki: %s: option %s %q is not a positive number", loc, name, v)
-			}
-		}
+	if c.maxRecords, err = l.Count("max_records", DefaultMaxRecords); err != nil {
+		return nil, fmt.Errorf("loki: %s: %w", loc, err)
 	}
-	if v, ok := opts["timeout"]; ok {
-		if c.timeout, err = time.ParseDuration(v); err != nil || c.timeout <= 0 {
-			return nil, fmt.Errorf("loki: %s: option timeout %q is not a duration such as 30s", loc, v)
-		}
+	if c.pageSize, err = l.Count("limit", DefaultPageSize); err != nil {
+		return nil, fmt.Errorf("loki: %s: %w", loc, err)
+	}
+	if c.timeout, err = l.Duration("timeout", DefaultTimeout); err != nil {
+		return nil, fmt.Errorf("loki: %s: %w", loc, err)
 	}
 	c.tenant = source.Setting(opts, "tenant", getenv, EnvOrgID)
-	c.username = source.Setting(opts, "username", getenv, EnvUsername)
-	c.password = source.Setting(opts, "password", getenv, EnvPassword)
-	c.bearerToken = source.Setting(opts, "bearer_token", getenv, EnvBearerToken)
-	if c.bearerToken != "" && c.username != "" {
-		return nil, fmt.Errorf("loki: %s: both a bearer token and a username are set: use one", loc)
+	if c.username, c.password, c.bearerToken, err = l.HTTPCredentials(getenv, EnvUsername, EnvPassword, EnvBearerToken); err != nil {
+		return nil, fmt.Errorf("loki: %s: %w", loc, err)
 	}
 	return c, nil
 }

@@ -69,13 +69,10 @@ func parseConfig(spec source.Spec, getenv func(string) string) (*config, error) 
 	if err != nil {
 		return nil, fmt.Errorf("victorialogs: %s: %w (want victorialogs://host:9428; credentials go in the source's options or %s and %s)", loc, err, EnvUsername, EnvPassword)
 	}
-	u, opts, extra := l.URL, l.Options, l.Extra
+	opts := l.Options
 	c := &config{
-		extra:        extra,
+		extra:        l.Extra,
 		filter:       strings.TrimSpace(opts["query"]),
-		window:       DefaultWindow,
-		maxRecords:   DefaultMaxRecords,
-		timeout:      DefaultTimeout,
 		pathField:    opts["path_field"],
 		lineField:    opts["line_field"],
 		serviceField: opts["service_field"],
@@ -84,17 +81,9 @@ func parseConfig(spec source.Spec, getenv func(string) string) (*config, error) 
 	if c.filter == "" {
 		c.filter = "*"
 	}
-	scheme := "http"
-	if v, ok := opts["tls"]; ok {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			return nil, fmt.Errorf("victorialogs: %s: option tls %q is not true or false", loc, v)
-		}
-		if b {
-			scheme = "https"
-		}
+	if c.base, err = l.HTTPBase(); err != nil {
+		return nil, fmt.Errorf("victorialogs: %s: %w", loc, err)
 	}
-	c.base = &url.URL{Scheme: scheme, Host: u.Host, Path: strings.TrimSuffix(u.Path, "/")}
 
 	c.fields = []string{"*"}
 	if v := strings.TrimSpace(opts["fields"]); v != "" {
@@ -112,20 +101,14 @@ func parseConfig(spec source.Spec, getenv func(string) string) (*config, error) 
 	default:
 		return nil, fmt.Errorf("victorialogs: %s: option match %q is not phrase or substring", loc, m)
 	}
-	if v, ok := opts["default_window"]; ok {
-		if c.window, err = source.ParseWindow(v); err != nil {
-			return nil, fmt.Errorf("victorialogs: %s: option default_window: %w", loc, err)
-		}
+	if c.window, err = l.Window(DefaultWindow); err != nil {
+		return nil, fmt.Errorf("victorialogs: %s: %w", loc, err)
 	}
-	if v, ok := opts["max_records"]; ok {
-		if c.maxRecords, err = strconv.Atoi(v); err != nil || c.maxRecords <= 0 {
-			return nil, fmt.Errorf("victorialogs: %s: option max_records %q is not a positive number", loc, v)
-		}
+	if c.maxRecords, err = l.Count("max_records", DefaultMaxRecords); err != nil {
+		return nil, fmt.Errorf("victorialogs: %s: %w", loc, err)
 	}
-	if v, ok := opts["timeout"]; ok {
-		if c.timeout, err = time.ParseDuration(v); err != nil || c.timeout <= 0 {
-			return nil, fmt.Errorf("victorialogs: %s: option timeout %q is not a duration such as 30s", loc, v)
-		}
+	if c.timeout, err = l.Duration("timeout", DefaultTimeout); err != nil {
+		return nil, fmt.Errorf("victorialogs: %s: %w", loc, err)
 	}
 
 	c.accountID = source.Setting(opts, "account_id", getenv, EnvAccountID)
@@ -138,11 +121,8 @@ func parseConfig(spec source.Spec, getenv func(string) string) (*config, error) 
 			return nil, fmt.Errorf("victorialogs: %s: %s %q is not a number", loc, name, v)
 		}
 	}
-	c.username = source.Setting(opts, "username", getenv, EnvUsername)
-	c.password = source.Setting(opts, "password", getenv, EnvPassword)
-	c.bearerToken = source.Setting(opts, "bearer_token", getenv, EnvBearerToken)
-	if c.bearerToken != "" && c.username != "" {
-		return nil, fmt.Errorf("victorialogs: %s: both a bearer token and a username are set: use one", loc)
+	if c.username, c.password, c.bearerToken, err = l.HTTPCredentials(getenv, EnvUsername, EnvPassword, EnvBearerToken); err != nil {
+		return nil, fmt.Errorf("victorialogs: %s: %w", loc, err)
 	}
 	return c, nil
 }

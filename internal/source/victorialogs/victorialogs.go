@@ -37,10 +37,6 @@ func Driver(getenv func(string) string) source.Driver {
 	if getenv == nil {
 		getenv = os.Getenv
 	}
-	return driver(getenv)
-}
-
-func driver(getenv func(string) string) source.Driver {
 	return source.Driver{
 		Scheme:      "victorialogs",
 		Description: "VictoriaLogs: victorialogs://host:9428?query=<LogsQL filter>; the id search runs in the store",
