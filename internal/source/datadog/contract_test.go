@@ -1,10 +1,8 @@
 package datadog
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http/httptest"
 	"strings"
 	"sync"
@@ -75,64 +73,34 @@ func (p *provenance) fixture(t *testing.T, files map[string][]byte) source.Spec 
 	return source.Spec{Location: loc}
 }
 
+// driver wraps d so that each record is checked to be a parsed event
+// whose Data is the event's JSON, and carries the file and line the event
+// was stored from.
 func (p *provenance) driver(d source.Driver) source.Driver {
-	return source.Driver{
-		Scheme:      d.Scheme,
-		Description: d.Description,
-		Open: func(spec source.Spec) (source.Source, error) {
-			p.mu.Lock()
-			at := p.at[spec.Location]
-			p.mu.Unlock()
-			if at == nil {
-				return nil, fmt.Errorf("no fixture stored at %s", spec.Location)
+	return storetest.MapRecords(d, func(spec source.Spec) (storetest.Remap, error) {
+		p.mu.Lock()
+		at := p.at[spec.Location]
+		p.mu.Unlock()
+		if at == nil {
+			return nil, fmt.Errorf("no fixture stored at %s", spec.Location)
+		}
+		return func(r *source.Record) (*source.Record, error) {
+			o, ok := at[r.Path]
+			if !ok {
+				return nil, fmt.Errorf("event %q was not stored by the fixture", r.Path)
 			}
-			src, err := d.Open(spec)
-			if err != nil {
-				return nil, err
+			var ev event
+			if err := json.Unmarshal(r.Data, &ev); err != nil || ev.ID != r.Path {
+				return nil, fmt.Errorf("event %s: Data is not its JSON (%v): %s", r.Path, err, r.Data)
 			}
-			return &mappedSource{src: src, at: at}, nil
-		},
-	}
-}
-
-type mappedSource struct {
-	src source.Source
-	at  map[string]origin
-}
-
-func (m *mappedSource) Scan(ctx context.Context, q *source.Query, out source.Output) (source.Stats, error) {
-	return m.src.Scan(ctx, q, &mappedOutput{Output: out, at: m.at})
-}
-
-func (m *mappedSource) Close() error {
-	if c, ok := m.src.(io.Closer); ok {
-		return c.Close()
-	}
-	return nil
-}
-
-type mappedOutput struct {
-	source.Output
-	at map[string]origin
-}
-
-// Record checks that r is a parsed event whose Data is the event's JSON
-// and passes it on as the file record it was stored from.
-func (m *mappedOutput) Record(r *source.Record) error {
-	o, ok := m.at[r.Path]
-	if !ok {
-		return fmt.Errorf("event %q was not stored by the fixture", r.Path)
-	}
-	var ev event
-	if err := json.Unmarshal(r.Data, &ev); err != nil || ev.ID != r.Path {
-		return fmt.Errorf("event %s: Data is not its JSON (%v): %s", r.Path, err, r.Data)
-	}
-	if r.Fields == nil || r.Time.IsZero() || r.Message != ev.Attributes.Message {
-		return fmt.Errorf("event %s: not a parsed record: fields %v time %v message %q", r.Path, r.Fields, r.Time, r.Message)
-	}
-	c := *r
-	c.Path, c.Line, c.Data = o.path, o.line, []byte(ev.Attributes.Message)
-	return m.Output.Record(&c)
+			if r.Fields == nil || r.Time.IsZero() || r.Message != ev.Attributes.Message {
+				return nil, fmt.Errorf("event %s: not a parsed record: fields %v time %v message %q", r.Path, r.Fields, r.Time, r.Message)
+			}
+			c := *r
+			c.Path, c.Line, c.Data = o.path, o.line, []byte(ev.Attributes.Message)
+			return &c, nil
+		}, nil
+	})
 }
 
 // serviceOfPath names the service of a stored file as a log shipper would

@@ -1,9 +1,7 @@
 package kafka
 
 import (
-	"context"
 	"fmt"
-	"io"
 	"slices"
 	"strings"
 	"sync"
@@ -80,52 +78,21 @@ func (p *provenance) fixture(t *testing.T, files map[string][]byte) source.Spec 
 // driver wraps d so that its records carry the file and line they were
 // stored from.
 func (p *provenance) driver(d source.Driver) source.Driver {
-	return source.Driver{
-		Scheme:      d.Scheme,
-		Description: d.Description,
-		Open: func(spec source.Spec) (source.Source, error) {
-			p.mu.Lock()
-			at := p.at[spec.Location]
-			p.mu.Unlock()
-			if at == nil {
-				return nil, fmt.Errorf("no fixture stored at %s", spec.Location)
+	return storetest.MapRecords(d, func(spec source.Spec) (storetest.Remap, error) {
+		p.mu.Lock()
+		at := p.at[spec.Location]
+		p.mu.Unlock()
+		if at == nil {
+			return nil, fmt.Errorf("no fixture stored at %s", spec.Location)
+		}
+		return func(r *source.Record) (*source.Record, error) {
+			o, ok := at[origin{r.Path, r.Line}]
+			if !ok {
+				return nil, fmt.Errorf("record at %s offset %d was not stored by the fixture", r.Path, r.Line)
 			}
-			src, err := d.Open(spec)
-			if err != nil {
-				return nil, err
-			}
-			return &mappedSource{src: src, at: at}, nil
-		},
-	}
-}
-
-type mappedSource struct {
-	src source.Source
-	at  map[origin]origin
-}
-
-func (m *mappedSource) Scan(ctx context.Context, q *source.Query, out source.Output) (source.Stats, error) {
-	return m.src.Scan(ctx, q, &mappedOutput{Output: out, at: m.at})
-}
-
-func (m *mappedSource) Close() error {
-	if c, ok := m.src.(io.Closer); ok {
-		return c.Close()
-	}
-	return nil
-}
-
-type mappedOutput struct {
-	source.Output
-	at map[origin]origin
-}
-
-func (m *mappedOutput) Record(r *source.Record) error {
-	o, ok := m.at[origin{r.Path, r.Line}]
-	if !ok {
-		return fmt.Errorf("record at %s offset %d was not stored by the fixture", r.Path, r.Line)
-	}
-	c := *r
-	c.Path, c.Line = o.path, o.line
-	return m.Output.Record(&c)
+			c := *r
+			c.Path, c.Line = o.path, o.line
+			return &c, nil
+		}, nil
+	})
 }
