@@ -95,24 +95,7 @@ func TestScanBytesLongLines(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(got) != len(tt.want) {
-				t.Fatalf("got %v, want %v", got, tt.want)
-			}
-			for i := range got {
-				if got[i].Line != tt.want[i].Line {
-					t.Fatalf("record %d at line %d, want %d", i, got[i].Line, tt.want[i].Line)
-				}
-				if tt.want[i].Data == "" {
-					if !strings.Contains(got[i].Data, "ID1") || len(got[i].Data) > 1024 || strings.Contains(got[i].Data, "\n") {
-						t.Fatalf("cut record %d: %q", i, got[i].Data)
-					}
-				} else if got[i].Data != tt.want[i].Data {
-					t.Fatalf("record %d = %q, want %q", i, got[i].Data, tt.want[i].Data)
-				}
-			}
-			if !slices.Equal(res.Cut, tt.wantCut) || res.CutCount != len(tt.wantCut) {
-				t.Fatalf("cut %v (%d), want %v", res.Cut, res.CutCount, tt.wantCut)
-			}
+			checkCutRecords(t, got, res, tt.want, tt.wantCut)
 		})
 	}
 }

@@ -312,25 +312,7 @@ func TestScanLongLines(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(got) != len(tt.want) {
-				t.Fatalf("got %v, want %v", got, tt.want)
-			}
-			for i := range got {
-				if got[i].Line != tt.want[i].Line {
-					t.Fatalf("record %d at line %d, want %d", i, got[i].Line, tt.want[i].Line)
-				}
-				if tt.want[i].Data == "" {
-					// A cut record holds its hit and no more than the cap.
-					if !strings.Contains(got[i].Data, "ID1") || len(got[i].Data) > 1024 || strings.Contains(got[i].Data, "\n") {
-						t.Fatalf("cut record %d: %q", i, got[i].Data)
-					}
-				} else if got[i].Data != tt.want[i].Data {
-					t.Fatalf("record %d = %q, want %q", i, got[i].Data, tt.want[i].Data)
-				}
-			}
-			if !slices.Equal(res.Cut, tt.wantCut) || res.CutCount != len(tt.wantCut) {
-				t.Fatalf("cut %v (%d), want %v", res.Cut, res.CutCount, tt.wantCut)
-			}
+			checkCutRecords(t, got, res, tt.want, tt.wantCut)
 		})
 	}
 }
@@ -441,4 +423,29 @@ func FuzzScan(f *testing.F) {
 			t.Fatalf("%d bytes, want %d", res.Bytes, len(data))
 		}
 	})
+}
+
+// checkCutRecords compares records of ID1 scanned with a 1024-byte line
+// cap with want, where a want with no Data is a record that was cut: it
+// holds its hit and no more than the cap. cut are the lines reported cut.
+func checkCutRecords(t *testing.T, got []rec, res Result, want []rec, cut []int64) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("got %v, want %v", got, want)
+	}
+	for i := range got {
+		if got[i].Line != want[i].Line {
+			t.Fatalf("record %d at line %d, want %d", i, got[i].Line, want[i].Line)
+		}
+		if want[i].Data == "" {
+			if !strings.Contains(got[i].Data, "ID1") || len(got[i].Data) > 1024 || strings.Contains(got[i].Data, "\n") {
+				t.Fatalf("cut record %d: %q", i, got[i].Data)
+			}
+		} else if got[i].Data != want[i].Data {
+			t.Fatalf("record %d = %q, want %q", i, got[i].Data, want[i].Data)
+		}
+	}
+	if !slices.Equal(res.Cut, cut) || res.CutCount != len(cut) {
+		t.Fatalf("cut %v (%d), want %v", res.Cut, res.CutCount, cut)
+	}
 }
