@@ -22,9 +22,6 @@ import (
 	"github.com/pipetracker/pipetracker/internal/source/blob"
 )
 
-// listed is how many paths a warning names before it counts the rest.
-const listed = 5
-
 // Driver returns the driver of local locations (scheme "file"): a
 // directory, read recursively; a single file; or a glob such as
 // "logs/*/app.log*" or "logs/**/*.log". Compressed files (gzip, zstd) are
@@ -176,7 +173,7 @@ func (s *Source) Scan(ctx context.Context, q *source.Query, out source.Output) (
 	}
 	if len(binaries) > 0 {
 		slices.Sort(binaries)
-		out.Warn(fmt.Sprintf("skipped %d binary %s: %s", len(binaries), plural(len(binaries), "file"), names(binaries)))
+		out.Warn(fmt.Sprintf("skipped %d binary %s: %s", len(binaries), blob.Plural(len(binaries), "file"), blob.Names(binaries)))
 	}
 	return stats, nil
 }
@@ -246,14 +243,14 @@ func (s *Source) limit(files []entry, q *source.Query, out source.Output, stats 
 		if len(old) > 0 {
 			stats.Skip(source.SkipOld, len(old))
 			out.Warn(fmt.Sprintf("skipped %d %s last modified before %s: %s",
-				len(old), plural(len(old), "file"), q.Since.UTC().Format(time.RFC3339), names(old)))
+				len(old), blob.Plural(len(old), "file"), q.Since.UTC().Format(time.RFC3339), blob.Names(old)))
 		}
 	}
 	if q.MaxFileBytes > 0 {
 		var big []string
 		files = slices.DeleteFunc(files, func(f entry) bool {
 			if f.size > q.MaxFileBytes {
-				big = append(big, fmt.Sprintf("%s (%s)", f.name, byteSize(f.size)))
+				big = append(big, fmt.Sprintf("%s (%s)", f.name, blob.ByteSize(f.size)))
 				return true
 			}
 			return false
@@ -262,7 +259,7 @@ func (s *Source) limit(files []entry, q *source.Query, out source.Output, stats 
 			stats.Skip(source.SkipTooLarge, len(big))
 			stats.Truncated = true
 			out.Warn(fmt.Sprintf("skipped %d %s larger than %s: %s",
-				len(big), plural(len(big), "file"), byteSize(q.MaxFileBytes), names(big)))
+				len(big), blob.Plural(len(big), "file"), blob.ByteSize(q.MaxFileBytes), blob.Names(big)))
 		}
 	}
 	if q.MaxFiles > 0 && len(files) > q.MaxFiles {
@@ -283,7 +280,7 @@ func (s *Source) limit(files []entry, q *source.Query, out source.Output, stats 
 		stats.Skip(source.SkipMaxFiles, len(left))
 		stats.Truncated = true
 		out.Warn(fmt.Sprintf("max_files %d reached: left out %d older %s: %s",
-			q.MaxFiles, len(left), plural(len(left), "file"), names(left)))
+			q.MaxFiles, len(left), blob.Plural(len(left), "file"), blob.Names(left)))
 	}
 	return files
 }
@@ -296,33 +293,4 @@ func unwrapPath(err error) error {
 		return pe.Err
 	}
 	return err
-}
-
-// names lists the first few of ns and counts the rest.
-func names(ns []string) string {
-	if len(ns) <= listed {
-		return strings.Join(ns, ", ")
-	}
-	return fmt.Sprintf("%s and %d more", strings.Join(ns[:listed], ", "), len(ns)-listed)
-}
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return word
-	}
-	return word + "s"
-}
-
-// byteSize formats n bytes for people.
-func byteSize(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit && exp < 4; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTP"[exp])
 }
