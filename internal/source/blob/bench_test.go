@@ -12,7 +12,7 @@ import (
 // logfmt, log4j-style text with stack traces, access logs, syslog) full of
 // transaction ids, request ids and UUIDs, and ids that occur nowhere in it.
 // With every > 0, one line in every lines holds one of the returned ids.
-func benchCorpus(size, nids, every int) (data []byte, ids [][]byte) {
+func benchCorpus(size, nids, every int) (data []byte, ids []string) {
 	rng := rand.New(rand.NewPCG(42, uint64(nids)))
 	hex := func(n int) string {
 		const digits = "0123456789abcdef"
@@ -38,7 +38,7 @@ func benchCorpus(size, nids, every int) (data []byte, ids [][]byte) {
 		default:
 			id = uuid()
 		}
-		ids = append(ids, []byte(id))
+		ids = append(ids, id)
 	}
 	services := []string{"gateway", "checkout", "payments", "orders", "inventory", "shipping", "notify"}
 	levels := []string{"INFO", "INFO", "INFO", "DEBUG", "WARN", "ERROR"}
@@ -48,7 +48,7 @@ func benchCorpus(size, nids, every int) (data []byte, ids [][]byte) {
 		t := fmt.Sprintf("2025-10-21T%02d:%02d:%02d.%03dZ", 8+line/3600000%12, line/60000%60, line/1000%60, line%1000)
 		id := txn()
 		if every > 0 && line%every == every-1 {
-			id = string(ids[rng.IntN(len(ids))])
+			id = ids[rng.IntN(len(ids))]
 		}
 		svc := services[rng.IntN(len(services))]
 		lvl := levels[rng.IntN(len(levels))]

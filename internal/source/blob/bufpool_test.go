@@ -93,7 +93,7 @@ func TestScanWithUsedBuffers(t *testing.T) {
 	}
 	clean := bytes.Repeat([]byte("2025-10-21 INFO TXN-2 seen\n"), 40)
 	clean = append(clean, "2025-10-21 INFO TXN-1 last"...)
-	s, err := NewScanner([][]byte{[]byte("TXN-1")}, testStarts, Options{BufferSize: size})
+	s, err := NewScanner([]string{"TXN-1"}, testStarts, Options{BufferSize: size})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -225,11 +225,7 @@ func (s *Scanners) For(ids []string) (*Scanner, error) {
 	if sc := s.byIDs[k]; sc != nil {
 		return sc, nil
 	}
-	bs := make([][]byte, len(key))
-	for i, id := range key {
-		bs[i] = []byte(id)
-	}
-	sc, err := NewScanner(bs, s.starts, s.opt)
+	sc, err := NewScanner(key, s.starts, s.opt)
 	if err != nil {
 		return nil, err
 	}

@@ -18,11 +18,7 @@ import (
 
 func scanBytesAll(t testing.TB, data []byte, ids []string, opt Options) ([]rec, Result, error) {
 	t.Helper()
-	var bids [][]byte
-	for _, id := range ids {
-		bids = append(bids, []byte(id))
-	}
-	s, err := NewScanner(bids, testStarts, opt)
+	s, err := NewScanner(ids, testStarts, opt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +150,7 @@ func TestScanObjectMapped(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer f.Close()
-			sc, err := NewScanner([][]byte{[]byte(ids[0]), []byte(ids[1])}, testStarts, Options{DetectBinary: true})
+			sc, err := NewScanner(ids[:2], testStarts, Options{DetectBinary: true})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -195,7 +191,7 @@ func TestScanMappedShrunk(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	sc, err := NewScanner([][]byte{[]byte("TXN-1")}, testStarts, Options{})
+	sc, err := NewScanner([]string{"TXN-1"}, testStarts, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -233,7 +229,7 @@ func TestScanMappedCancel(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	sc, err := NewScanner([][]byte{[]byte("TXN-1")}, testStarts, Options{})
+	sc, err := NewScanner([]string{"TXN-1"}, testStarts, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -277,7 +273,7 @@ func TestScanMappedLineNumbers(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	sc, err := NewScanner([][]byte{[]byte("TXN-1")}, testStarts, Options{})
+	sc, err := NewScanner([]string{"TXN-1"}, testStarts, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

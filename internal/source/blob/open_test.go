@@ -131,7 +131,7 @@ func TestOpenCorrupt(t *testing.T) {
 			}
 			defer r.Close()
 			// Records before the fault are still found.
-			s, _ := NewScanner([][]byte{[]byte("ID1")}, testStarts, Options{})
+			s, _ := NewScanner([]string{"ID1"}, testStarts, Options{})
 			records := 0
 			res, err := s.Scan(t.Context(), r, func(data []byte, line int64) error {
 				records++

@@ -91,13 +91,17 @@ type Scanner struct {
 // (without its newline or a trailing "\r") starts a record; it is called
 // only for lines near a hit and must be safe for concurrent use. Ids must
 // be non-empty and hold no newline.
-func NewScanner(ids [][]byte, starts func(line []byte) bool, opt Options) (*Scanner, error) {
-	ids, err := checkIDs(ids)
+func NewScanner(ids []string, starts func(line []byte) bool, opt Options) (*Scanner, error) {
+	bs := make([][]byte, len(ids))
+	for i, id := range ids {
+		bs[i] = []byte(id)
+	}
+	checked, err := checkIDs(bs)
 	if err != nil {
 		return nil, fmt.Errorf("blob: %w", err)
 	}
 	maxLen := 0
-	for _, id := range ids {
+	for _, id := range checked {
 		maxLen = max(maxLen, len(id))
 	}
 	if opt.BufferSize <= 0 {
@@ -117,7 +121,7 @@ func NewScanner(ids [][]byte, starts func(line []byte) bool, opt Options) (*Scan
 	if opt.MaxContextBytes <= 0 {
 		opt.MaxContextBytes = DefaultMaxContextBytes
 	}
-	s := &Scanner{ids: ids, maxLen: maxLen, starts: starts, opt: opt}
+	s := &Scanner{ids: checked, maxLen: maxLen, starts: starts, opt: opt}
 	return s, nil
 }
 

@@ -56,11 +56,7 @@ func reference(data []byte, ids []string, starts func([]byte) bool) []rec {
 
 func scanAll(t testing.TB, r io.Reader, ids []string, opt Options) ([]rec, Result, error) {
 	t.Helper()
-	var bids [][]byte
-	for _, id := range ids {
-		bids = append(bids, []byte(id))
-	}
-	s, err := NewScanner(bids, testStarts, opt)
+	s, err := NewScanner(ids, testStarts, opt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -321,7 +317,7 @@ func TestScanErrors(t *testing.T) {
 	data := "a ID1\nb\nc ID1\n"
 	boom := errors.New("boom")
 	t.Run("emit error stops the scan", func(t *testing.T) {
-		s, _ := NewScanner([][]byte{[]byte("ID1")}, testStarts, Options{})
+		s, _ := NewScanner([]string{"ID1"}, testStarts, Options{})
 		calls := 0
 		_, err := s.Scan(context.Background(), strings.NewReader(data), func([]byte, int64) error {
 			calls++
@@ -332,7 +328,7 @@ func TestScanErrors(t *testing.T) {
 		}
 	})
 	t.Run("cancelled context", func(t *testing.T) {
-		s, _ := NewScanner([][]byte{[]byte("ID1")}, testStarts, Options{BufferSize: 64})
+		s, _ := NewScanner([]string{"ID1"}, testStarts, Options{BufferSize: 64})
 		ctx, cancel := context.WithCancel(context.Background())
 		calls := 0
 		_, err := s.Scan(ctx, strings.NewReader(strings.Repeat(data, 100)), func([]byte, int64) error {
@@ -372,7 +368,7 @@ func TestScanErrors(t *testing.T) {
 		}
 	})
 	t.Run("bad ids", func(t *testing.T) {
-		for _, ids := range [][][]byte{nil, {[]byte("")}, {[]byte("a\nb")}} {
+		for _, ids := range [][]string{nil, {""}, {"a\nb"}} {
 			if _, err := NewScanner(ids, testStarts, Options{}); err == nil {
 				t.Fatalf("NewScanner(%q) succeeded", ids)
 			}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"math/bits"
 	"math/rand/v2"
+	"strings"
 	"testing"
 )
 
@@ -86,8 +87,8 @@ func TestTeddyPlan(t *testing.T) {
 	data, ids := benchCorpus(1<<20, 40, 0)
 	var hexIDs [][]byte
 	for _, id := range ids {
-		if !bytes.HasPrefix(id, []byte("TXN-")) {
-			hexIDs = append(hexIDs, id)
+		if !strings.HasPrefix(id, "TXN-") {
+			hexIDs = append(hexIDs, []byte(id))
 		}
 	}
 	minimal, _ := checkIDs(hexIDs)

@@ -122,11 +122,7 @@ func (s *Source) Scan(ctx context.Context, q *source.Query, out source.Output) (
 	if len(q.IDs) == 0 {
 		return stats, nil
 	}
-	ids := make([][]byte, len(q.IDs))
-	for i, id := range q.IDs {
-		ids[i] = []byte(id)
-	}
-	sc, err := blob.NewScanner(ids, s.starts, blob.Options{
+	sc, err := blob.NewScanner(q.IDs, s.starts, blob.Options{
 		DetectBinary: true,
 		Progress:     func(n int64) { out.Progress(0, n) },
 	})
