@@ -76,6 +76,24 @@ func Parse(data []byte, opt Options) Record {
 	return ParseString(string(data), opt)
 }
 
+// FromBody reads from a log store row's message text what the row itself
+// did not give: it parses body and returns the level, the service and
+// the message found there (body itself when the text has no separate
+// message), and adds to fields the parsed fields the row does not have.
+func FromBody(body string, fields map[string]any, opt Options) (level trace.Level, service, message string) {
+	p := ParseString(body, opt)
+	message = body
+	if p.Message != "" {
+		message = p.Message
+	}
+	for k, v := range p.Fields {
+		if _, have := fields[k]; !have {
+			fields[k] = v
+		}
+	}
+	return p.Level, p.Service, message
+}
+
 // ParseString is Parse of a record held in a string. The strings of the
 // Record (message, field names and values, service) share s's memory
 // where they are parts of it, so a caller that keeps s anyway keeps one

@@ -903,3 +903,20 @@ func TestDockerInnerSharesRecord(t *testing.T) {
 		})
 	}
 }
+
+// TestFromBody checks what a store row's message text adds to the row:
+// level, service and message from the text, and the text's fields the
+// row lacks (the row's own win).
+func TestFromBody(t *testing.T) {
+	fields := map[string]any{"order_id": "ORD-1"}
+	level, service, msg := FromBody(`{"level":"error","msg":"charge failed","service":"psp","order_id":"ORD-2","amount":"9.90"}`, fields, testOptions)
+	if level != trace.LevelError || service != "psp" || msg != "charge failed" {
+		t.Fatalf("got %q %q %q", level, service, msg)
+	}
+	if fields["order_id"] != "ORD-1" || fields["amount"] != "9.90" {
+		t.Fatalf("fields %v", fields)
+	}
+	if _, _, msg := FromBody("no structure at all", map[string]any{}, testOptions); msg != "no structure at all" {
+		t.Fatalf("plain text message %q", msg)
+	}
+}

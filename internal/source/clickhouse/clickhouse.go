@@ -26,6 +26,7 @@ import (
 
 	"github.com/pipetracker/pipetracker/internal/logline"
 	"github.com/pipetracker/pipetracker/internal/source"
+	"github.com/pipetracker/pipetracker/internal/trace"
 )
 
 // Driver returns the driver of ClickHouse locations (scheme
@@ -396,16 +397,9 @@ func (s *Source) record(row map[string]any) *source.Record {
 	level := text(row["severity"])
 	message, parsedService := body, ""
 	if level == "" && body != "" {
-		p := logline.Parse([]byte(body), logline.Options{Location: s.spec.Timezone})
-		level, parsedService = string(p.Level), p.Service
-		if p.Message != "" {
-			message = p.Message
-		}
-		for k, v := range p.Fields {
-			if _, have := fields[k]; !have {
-				fields[k] = v
-			}
-		}
+		var lv trace.Level
+		lv, parsedService, message = logline.FromBody(body, fields, logline.Options{Location: s.spec.Timezone})
+		level = string(lv)
 	}
 	service := s.spec.Service
 	if service == "" {

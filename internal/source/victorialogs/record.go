@@ -9,6 +9,7 @@ import (
 
 	"github.com/pipetracker/pipetracker/internal/logline"
 	"github.com/pipetracker/pipetracker/internal/source"
+	"github.com/pipetracker/pipetracker/internal/trace"
 )
 
 // serviceFields and levelFields are the fields that name a record's
@@ -53,16 +54,9 @@ func (s *Source) toRecord(row map[string]any, rec *rowRecord) {
 	level := pick(fields, s.cfg.levelField, levelFields)
 	message, parsedService := msg, ""
 	if level == "" && msg != "" {
-		p := logline.Parse([]byte(msg), logline.Options{Location: s.spec.Timezone})
-		level, parsedService = string(p.Level), p.Service
-		if p.Message != "" {
-			message = p.Message
-		}
-		for k, v := range p.Fields {
-			if _, have := fields[k]; !have {
-				fields[k] = v
-			}
-		}
+		var lv trace.Level
+		lv, parsedService, message = logline.FromBody(msg, fields, logline.Options{Location: s.spec.Timezone})
+		level = string(lv)
 	}
 	service := s.spec.Service
 	if service == "" {
