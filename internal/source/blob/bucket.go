@@ -228,18 +228,8 @@ func (b *Bucket) Scan(ctx context.Context, q *source.Query, out source.Output) (
 				}
 				name := b.cfg.Name(e)
 				mu.Lock()
-				switch {
-				case o.Binary:
-					stats.Skip(source.SkipBinary, 1)
+				if o.Count(&stats) {
 					binNames = append(binNames, name)
-				case o.Bytes == 0 && o.Fault != nil:
-					stats.Skip(source.SkipUnreadable, 1)
-				default:
-					stats.Files++
-				}
-				stats.Bytes += o.Bytes
-				if o.CutCount > 0 {
-					stats.Truncated = true
 				}
 				mu.Unlock()
 				if o.Binary {

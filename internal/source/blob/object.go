@@ -41,6 +41,25 @@ type Outcome struct {
 	CutCount int
 }
 
+// Count adds the object to stats: its bytes, and it as a file scanned,
+// or skipped as binary, or as unreadable when it failed before any byte.
+// It returns whether the object was binary.
+func (o Outcome) Count(stats *source.Stats) bool {
+	switch {
+	case o.Binary:
+		stats.Skip(source.SkipBinary, 1)
+	case o.Bytes == 0 && o.Fault != nil:
+		stats.Skip(source.SkipUnreadable, 1)
+	default:
+		stats.Files++
+	}
+	stats.Bytes += o.Bytes
+	if o.CutCount > 0 {
+		stats.Truncated = true
+	}
+	return o.Binary
+}
+
 // Warnings returns the messages the object's fault and cut records call
 // for, naming the object.
 func (o Outcome) Warnings(name string) []string {

@@ -143,18 +143,8 @@ func (s *Source) Scan(ctx context.Context, q *source.Query, out source.Output) (
 				}
 				finish(o)
 				mu.Lock()
-				switch {
-				case o.Binary:
-					stats.Skip(source.SkipBinary, 1)
+				if o.Count(&stats) {
 					binaries = append(binaries, f.name)
-				case o.Bytes == 0 && o.Fault != nil:
-					stats.Skip(source.SkipUnreadable, 1)
-				default:
-					stats.Files++
-				}
-				stats.Bytes += o.Bytes
-				if o.CutCount > 0 {
-					stats.Truncated = true
 				}
 				mu.Unlock()
 				for _, w := range o.Warnings(f.name) {
