@@ -125,3 +125,33 @@ func BenchmarkHotTrace(b *testing.B) {
 	}
 	benchTraceReport(b, reg, m.Hot.ID, opt)
 }
+
+// BenchmarkScan computes the features of log lines of the usual sizes,
+// with masks (where the processor has the vector instructions) and a byte
+// at a time.
+func BenchmarkScan(b *testing.B) {
+	r, err := New(Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var size int64
+	for _, s := range scanLines {
+		size += int64(len(s))
+	}
+	for _, tc := range []struct {
+		name string
+		scan func(string, *nameEnds) features
+	}{
+		{"dispatch", scan},
+		{"bytes", scanScalar},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			b.SetBytes(size)
+			for b.Loop() {
+				for _, s := range scanLines {
+					tc.scan(s, r.ends)
+				}
+			}
+		})
+	}
+}

@@ -149,10 +149,18 @@ var byteClass = func() (t [256]uint8) {
 	return t
 }()
 
-// scan computes the features of s in one pass. names are the endings of
-// the secret field names (nil for none): a ':' or '=' after a name ending
-// otherwise cannot start a secret value.
+// scan computes the features of s. names are the endings of the secret
+// field names (nil for none): a ':' or '=' after a name ending otherwise
+// cannot start a secret value.
 func scan(s string, names *nameEnds) features {
+	if maskSIMD && len(s) >= maskMin && len(s) <= maskWords*64 {
+		return scanMasks(s, names)
+	}
+	return scanScalar(s, names)
+}
+
+// scanScalar is scan in one pass, a byte at a time.
+func scanScalar(s string, names *nameEnds) features {
 	var f features
 	word, b64 := 0, 0 // where the current word and base64 runs started
 	card := 0         // digits in the current card-shaped run
@@ -226,16 +234,8 @@ func scan(s string, names *nameEnds) features {
 			if c == ':' {
 				f |= fColon
 			}
-			if f&fAssign == 0 && names != nil && i > 0 {
-				// Mostly name=value or a time's 09:14: the name ends
-				// right here, and one look at its last byte settles it.
-				if p := s[i-1]; byteClass[p] == clsLetter || byteClass[p] == clsDigit || p == '_' {
-					if names.last[p] && names.may(s[:i]) {
-						f |= fAssign
-					}
-				} else if nameBefore(s, i, names) {
-					f |= fAssign
-				}
+			if f&fAssign == 0 && names != nil && i > 0 && assignAt(s, i, names) {
+				f |= fAssign
 			}
 		case '(':
 			if nanpAt(s, i) >= 0 {
@@ -298,6 +298,17 @@ func (f *features) word(s string, a, b int) {
 }
 
 func isUpper(c byte) bool { return c >= 'A' && c <= 'Z' }
+
+// assignAt reports whether the ':' or '=' at i > 0 follows a name that
+// may be a secret field's.
+func assignAt(s string, i int, names *nameEnds) bool {
+	// Mostly name=value or a time's 09:14: the name ends right here, and
+	// one look at its last byte settles it.
+	if p := s[i-1]; byteClass[p] == clsLetter || byteClass[p] == clsDigit || p == '_' {
+		return names.last[p] && names.may(s[:i])
+	}
+	return nameBefore(s, i, names)
+}
 
 // nameBefore reports whether the ':' or '=' at i follows a name, past
 // blanks, a quote and a backslash, that may be a secret field's.
