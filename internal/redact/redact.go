@@ -604,7 +604,22 @@ func (r *Redactor) untouched(fields map[string]any, p *pass) bool {
 		return false
 	}
 	for k, v := range fields {
-		if r.secretField(k) && !emptyValue(v) && !isKept(v, p.keep) || !r.untouchedValue(v, p) {
+		// Most names end otherwise than any secret one's: one look at
+		// the last byte, here, before the call.
+		if k != "" && r.ends != nil && r.ends.last[k[len(k)-1]] && r.secretField(k) && !emptyValue(v) && !isKept(v, p.keep) {
+			return false
+		}
+		// Most values are strings cut out of a clean raw text.
+		if s, ok := v.(string); ok {
+			if p.clean != "" && inside(p.clean, s) {
+				continue
+			}
+			if !r.untouchedText(s, p) {
+				return false
+			}
+			continue
+		}
+		if !r.untouchedValue(v, p) {
 			return false
 		}
 	}
