@@ -126,6 +126,38 @@ func BenchmarkHotTrace(b *testing.B) {
 	benchTraceReport(b, reg, m.Hot.ID, opt)
 }
 
+// BenchmarkPrecheck looks at the hot id's events of a generated corpus as
+// the scan workers do (Precheck), one after the other.
+func BenchmarkPrecheck(b *testing.B) {
+	dir := b.TempDir()
+	m, err := corpus.Generate(context.Background(), corpus.Options{Out: dir, Size: 32 << 20, Compression: corpus.CompPlain, Hot: 0.01, Seed: 1, Traces: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	opt := engine.Options{Sources: []source.Spec{{Location: filepath.Join(dir, m.Root)}}, Keys: m.MatchKeys}
+	rep, err := engine.New(source.NewRegistry(file.Driver())).Trace(context.Background(), m.Hot.ID, opt)
+	if err != nil {
+		b.Fatal(err)
+	}
+	r, err := New(Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	events := rep.Trace.Events
+	var size int64
+	for _, ev := range events {
+		size += int64(len(ev.Raw))
+	}
+	b.SetBytes(size)
+	for b.Loop() {
+		for i := range events {
+			events[i].Clean = false
+			r.Precheck(&events[i])
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(events)), "ns/event")
+}
+
 // BenchmarkScan computes the features of log lines of the usual sizes,
 // with masks (where the processor has the vector instructions) and a byte
 // at a time.
