@@ -1,9 +1,26 @@
 package kafka
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 )
+
+// topicName is what Kafka accepts as a topic name, as its documentation
+// writes it.
+var topicName = regexp.MustCompile(`^[A-Za-z0-9._-]{1,249}$`)
+
+func TestValidTopic(t *testing.T) {
+	cases := []string{"", "orders", "a.b_c-d", "Orders2025", "a b", "a/b", "a:b", "é", strings.Repeat("x", 249), strings.Repeat("x", 250)}
+	for c := range 256 {
+		cases = append(cases, string([]byte{byte(c)}), "t"+string([]byte{byte(c)})+"t")
+	}
+	for _, tc := range cases {
+		if got, want := validTopic(tc), topicName.MatchString(tc); got != want {
+			t.Errorf("validTopic(%q) = %v, want %v", tc, got, want)
+		}
+	}
+}
 
 // FuzzParseLocation checks that any location either parses into brokers
 // and topics that Kafka accepts, or fails with an error that does not

@@ -45,8 +45,21 @@ type settings struct {
 	keyFile     string
 }
 
-// topicName is what Kafka accepts as a topic name.
-var topicName = regexp.MustCompile(`^[A-Za-z0-9._-]{1,249}$`)
+// validTopic reports whether Kafka accepts t as a topic name: 1 to 249
+// letters, digits, '.', '_' and '-'. (A regular expression of this
+// compiles to 249 copies of the class and took 2 ms of every start.)
+func validTopic(t string) bool {
+	if len(t) == 0 || len(t) > 249 {
+		return false
+	}
+	for i := 0; i < len(t); i++ {
+		c := t[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
 
 // parseLocation reads "kafka://b1:9092,b2:9092/t1,t2?opt=v" and the
 // entry's options (a query parameter wins over an option of the same name).
@@ -81,7 +94,7 @@ func parseLocation(location string, options map[string]string) (*settings, error
 		if t = strings.TrimSpace(t); t == "" {
 			continue
 		}
-		if !topicName.MatchString(t) {
+		if !validTopic(t) {
 			return nil, fmt.Errorf("%q is not a topic name (letters, digits, '.', '_' and '-')", t)
 		}
 		s.topics = append(s.topics, t)
