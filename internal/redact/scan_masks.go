@@ -143,12 +143,13 @@ func (m *masks) features(s string, names *nameEnds) features {
 	digit, letter, upper, under := &m[kDigit], &m[kLetter], &m[kUpper], &m[kUnder]
 	zero, dash, dot, space := &m[kZero], &m[kDash], &m[kDot], &m[kSpace]
 	var anyDigit, anyAt, anyColon, anyDot uint64
-	// Words (letters, digits, '_'), base64 runs (letters, digits, '+',
-	// '/') and card runs (digits, and one ' ' or '-' between two digits),
-	// and where runs of at least 2, 4, 8, ... of them start: rN holds
-	// word w of such a row, nN word w+1.
+	// Word bytes (letters, digits, '_'), base64 bytes (letters, digits,
+	// '+', '/') and card bytes (digits, and one ' ' or '-' between two
+	// digits): w1, b1 and c1 hold word w of these rows, and wN, bN and cN
+	// word w of the rows of where runs of at least N of them start. The
+	// same of word w+1 are nN, nbN and ncN.
 	var w1, w2, w4, w8 uint64
-	var b1, b2, b4, b8, b16, b32 uint64
+	var b1, b2, b4, b8, b16 uint64
 	var c1, c2, c4, c8 uint64
 	for w := words - 1; w >= 0; w-- {
 		d := digit[w]
@@ -171,7 +172,7 @@ func (m *masks) features(s string, names *nameEnds) features {
 		b4 = b2 & next(b2, nb2, 2)
 		b8 = b4 & next(b4, nb4, 4)
 		b16 = b8 & next(b8, nb8, 8)
-		b32 = b16 & next(b16, nb16, 16)
+		b32 := b16 & next(b16, nb16, 16)
 		if b32&next(b8, nb8, 32) != 0 {
 			return scanScalar(s, names)
 		}
