@@ -110,32 +110,34 @@ func benchTraceReport(b *testing.B, reg *source.Registry, id string, opt engine.
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(base.Trace.Events)), "ns/event")
 }
 
-// BenchmarkHotTrace redacts the events of a hot id (1 % of the records) of
-// a generated corpus: the speed benchmark's worst case for redaction.
-func BenchmarkHotTrace(b *testing.B) {
+// hotTrace generates a corpus of 32 MiB with a hot id in 1 % of the
+// records, and returns what traces that id.
+func hotTrace(b *testing.B) (*source.Registry, string, engine.Options) {
+	b.Helper()
 	dir := b.TempDir()
 	m, err := corpus.Generate(context.Background(), corpus.Options{Out: dir, Size: 32 << 20, Compression: corpus.CompPlain, Hot: 0.01, Seed: 1, Traces: 1})
 	if err != nil {
 		b.Fatal(err)
 	}
-	reg := source.NewRegistry(file.Driver())
 	opt := engine.Options{
 		Sources: []source.Spec{{Location: filepath.Join(dir, m.Root)}},
 		Keys:    m.MatchKeys,
 	}
-	benchTraceReport(b, reg, m.Hot.ID, opt)
+	return source.NewRegistry(file.Driver()), m.Hot.ID, opt
+}
+
+// BenchmarkHotTrace redacts the events of a hot id (1 % of the records) of
+// a generated corpus: the speed benchmark's worst case for redaction.
+func BenchmarkHotTrace(b *testing.B) {
+	reg, id, opt := hotTrace(b)
+	benchTraceReport(b, reg, id, opt)
 }
 
 // BenchmarkPrecheck looks at the hot id's events of a generated corpus as
 // the scan workers do (Precheck), one after the other.
 func BenchmarkPrecheck(b *testing.B) {
-	dir := b.TempDir()
-	m, err := corpus.Generate(context.Background(), corpus.Options{Out: dir, Size: 32 << 20, Compression: corpus.CompPlain, Hot: 0.01, Seed: 1, Traces: 1})
-	if err != nil {
-		b.Fatal(err)
-	}
-	opt := engine.Options{Sources: []source.Spec{{Location: filepath.Join(dir, m.Root)}}, Keys: m.MatchKeys}
-	rep, err := engine.New(source.NewRegistry(file.Driver())).Trace(context.Background(), m.Hot.ID, opt)
+	reg, id, opt := hotTrace(b)
+	rep, err := engine.New(reg).Trace(context.Background(), id, opt)
 	if err != nil {
 		b.Fatal(err)
 	}
