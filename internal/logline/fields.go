@@ -332,7 +332,9 @@ func logfmtPairs(s string) map[string]any {
 	if !isLogfmt(s) {
 		return nil
 	}
-	m := make(map[string]any)
+	// Every pair has an '=': sized once, the map does not grow while
+	// it is filled.
+	m := make(map[string]any, strings.Count(s, "="))
 	for i := 0; i < len(s); {
 		for i < len(s) && (s[i] == ' ' || s[i] == '\t') {
 			i++
