@@ -32,7 +32,9 @@ func main() {
 		<-ctx.Done()
 		stop()
 	}()
+	stopProfile := startProfile(os.Getenv, os.Stderr)
 	code := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
 	stop()
+	stopProfile()
 	os.Exit(code)
 }
