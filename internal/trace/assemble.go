@@ -50,6 +50,15 @@ func Assemble(id string, events []Event) Trace {
 		}
 	}
 
+	// One hop per change of service: counted first, the hops (tens of
+	// thousands for a hot id) are not copied again and again as they grow.
+	hops := 0
+	for i := 1; i < len(t.Events); i++ {
+		if t.Events[i-1].Service != t.Events[i].Service {
+			hops++
+		}
+	}
+	t.Hops = make([]Hop, 0, hops)
 	at := make(map[string]int) // service name → index in t.Services
 	for i := range t.Events {
 		ev := &t.Events[i]
@@ -97,17 +106,7 @@ func Assemble(id string, events []Event) Trace {
 // order returns the indexes of events in timeline order and in order of
 // origin.
 func order(events []Event) (timeline, byOrigin []int) {
-	// Order of origin: source, path, line, then position in events.
-	byOrigin = make([]int, len(events))
-	for i := range byOrigin {
-		byOrigin[i] = i
-	}
-	sortIndexes(byOrigin, func(a, b int) int {
-		if c := compareOrigin(events[a].Origin, events[b].Origin); c != 0 {
-			return c
-		}
-		return cmp.Compare(a, b)
-	})
+	byOrigin = originOrder(events)
 
 	// The time each event sorts at, and whether its file has any time.
 	type key struct {
@@ -160,6 +159,77 @@ func order(events []Event) (timeline, byOrigin []int) {
 	return timeline, byOrigin
 }
 
+// originOrder returns the indexes of events in order of origin: source,
+// path, line, then position in events. Events are bucketed by file (a
+// file's events are one run, however the sources interleaved them), and
+// each file's are sorted by line, which they nearly always are already:
+// comparing whole events' origins over tens of thousands of events
+// spent most of its time waiting for them to come from memory.
+func originOrder(events []Event) []int {
+	type file struct{ source, path string }
+	ids := make(map[file]int)
+	var files []file
+	fileOf := make([]int, len(events))
+	last := -1
+	for i := range events {
+		o := &events[i].Origin
+		if last >= 0 && files[last].path == o.Path && files[last].source == o.Source {
+			fileOf[i] = last
+			continue
+		}
+		k := file{o.Source, o.Path}
+		id, ok := ids[k]
+		if !ok {
+			id = len(files)
+			ids[k] = id
+			files = append(files, k)
+		}
+		fileOf[i], last = id, id
+	}
+	// Each file's first position in the order: files sorted by source
+	// and path, then the sizes of those before it.
+	byName := make([]int, len(files))
+	for i := range byName {
+		byName[i] = i
+	}
+	slices.SortFunc(byName, func(a, b int) int {
+		if c := cmp.Compare(files[a].source, files[b].source); c != 0 {
+			return c
+		}
+		return cmp.Compare(files[a].path, files[b].path)
+	})
+	count := make([]int, len(files))
+	for _, id := range fileOf {
+		count[id]++
+	}
+	start := make([]int, len(files))
+	at := 0
+	for _, id := range byName {
+		start[id] = at
+		at += count[id]
+	}
+	// Into the buckets in position order, so that equal lines keep it.
+	out := make([]int, len(events))
+	next := slices.Clone(start)
+	for i, id := range fileOf {
+		out[next[id]] = i
+		next[id]++
+	}
+	for id := range files {
+		bucket := out[start[id] : start[id]+count[id]]
+		byLine := func(a, b int) int {
+			if c := cmp.Compare(events[a].Origin.Line, events[b].Origin.Line); c != 0 {
+				return c
+			}
+			return cmp.Compare(a, b)
+		}
+		if !slices.IsSortedFunc(bucket, byLine) {
+			slices.SortFunc(bucket, byLine)
+		}
+	}
+	return out
+}
+
 // parallelSortMin is the least number of events sorted in two halves at
 // once: a hot id's tens of thousands of events take tens of milliseconds
 // to order on one core.
@@ -192,16 +262,6 @@ func sortIndexes(idx []int, cmp func(a, b int) int) {
 	merged = append(merged, idx[i:mid]...)
 	merged = append(merged, idx[j:]...)
 	copy(idx, merged)
-}
-
-func compareOrigin(a, b Origin) int {
-	if c := cmp.Compare(a.Source, b.Source); c != 0 {
-		return c
-	}
-	if c := cmp.Compare(a.Path, b.Path); c != 0 {
-		return c
-	}
-	return cmp.Compare(a.Line, b.Line)
 }
 
 func sameFile(a, b Origin) bool { return a.Source == b.Source && a.Path == b.Path }
