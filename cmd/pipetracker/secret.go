@@ -149,7 +149,7 @@ func (s *security) liveDecrypt(lo *live.Options) {
 
 // precheck returns the redactor's look at each event as the engine finds
 // it (see redact.Redactor.Precheck), or nil when redaction is off.
-func (s *security) precheck() func(*trace.Event) {
+func (s *security) precheck() func(trace.Event) bool {
 	if s.red == nil {
 		return nil
 	}

@@ -63,9 +63,10 @@ type Options struct {
 	Progress func(files int, bytes int64)
 	// Precheck, when set, is called with each event the trace finds, in
 	// the goroutine that found it and before it is kept (its text is then
-	// still in the processor's cache). It may set the event's Clean; it
-	// must not change anything else.
-	Precheck func(ev *trace.Event)
+	// still in the processor's cache); the event's Clean is set to what it
+	// returns. It takes the event by value: through a pointer, every event
+	// found would be allocated on the heap.
+	Precheck func(ev trace.Event) (clean bool)
 }
 
 // Engine traces ids over the sources its registry can open. It holds no
@@ -397,7 +398,7 @@ func (out *output) Record(rec *source.Record) error {
 	t0 := time.Now()
 	ev, c, ok := out.candidate(rec)
 	if ok && r.opt.Precheck != nil {
-		r.opt.Precheck(&ev)
+		ev.Clean = r.opt.Precheck(ev)
 	}
 	d := time.Since(t0)
 

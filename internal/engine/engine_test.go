@@ -343,11 +343,11 @@ func TestTracePrecheck(t *testing.T) {
 	rep, err := New(reg).Trace(context.Background(), "T-1", Options{
 		Sources: []source.Spec{{Location: "mem://shop"}},
 		Keys:    []string{"transaction_id", "request_id", "payment_id", "parcel_id"}, Follow: true, MaxLinkDepth: 3, MaxLinkedIDs: 100,
-		Precheck: func(ev *trace.Event) {
+		Precheck: func(ev trace.Event) bool {
 			mu.Lock()
 			defer mu.Unlock()
 			seen[ev.Raw] = true
-			ev.Clean = !strings.Contains(ev.Raw, "error")
+			return !strings.Contains(ev.Raw, "error")
 		},
 	})
 	if err != nil {

@@ -153,8 +153,7 @@ func BenchmarkPrecheck(b *testing.B) {
 	b.SetBytes(size)
 	for b.Loop() {
 		for i := range events {
-			events[i].Clean = false
-			r.Precheck(&events[i])
+			events[i].Clean = r.Precheck(events[i])
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(events)), "ns/event")

@@ -128,7 +128,7 @@ func cutsAgree(t *testing.T, ev trace.Event) {
 	c1, c2, c3 := map[string]int{}, map[string]int{}, map[string]int{}
 	fast.event(&e1, keep, c1)
 	slow.event(&e2, keep, c2)
-	fast.Precheck(&e3)
+	e3.Clean = fast.Precheck(e3)
 	fast.event(&e3, keep, c3)
 	if e1.Raw != e2.Raw || e1.Message != e2.Message || !maps.Equal(c1, c2) || !reflect.DeepEqual(e1.Fields, e2.Fields) {
 		t.Fatalf("raw %q: with cuts %q %q %v %v; without %q %q %v %v", ev.Raw, e1.Raw, e1.Message, e1.Fields, c1, e2.Raw, e2.Message, e2.Fields, c2)
@@ -197,7 +197,7 @@ func TestPrecheck(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ev := tc.ev
-			r.Precheck(&ev)
+			ev.Clean = r.Precheck(ev)
 			if ev.Clean != tc.clean {
 				t.Fatalf("Clean = %v, want %v", ev.Clean, tc.clean)
 			}

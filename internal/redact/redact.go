@@ -729,25 +729,22 @@ func (r *Redactor) events(events []trace.Event, keep []string) map[string]int {
 	return counts
 }
 
-// Precheck sets ev.Clean when no rule finds anything in the event's raw
+// Precheck reports whether no rule finds anything in the event's raw
 // text, message or field values and no field's name is secret: then no
-// redaction changes it, whatever ids are kept, and Report passes it by.
-// It is meant for the goroutine that finds the event (engine.Options.
-// Precheck), where its text is still in the processor's cache; looking
-// at tens of thousands of events again after the trace is assembled
-// costs twice as much. Safe for concurrent use on distinct events.
-func (r *Redactor) Precheck(ev *trace.Event) {
+// redaction changes it, whatever ids are kept, and Report passes it by
+// once its Clean is set. It is meant for the goroutine that finds the
+// event (engine.Options.Precheck), where its text is still in the
+// processor's cache; looking at tens of thousands of events again after
+// the trace is assembled costs twice as much. Safe for concurrent use.
+func (r *Redactor) Precheck(ev trace.Event) bool {
 	p := &pass{}
 	if spans, _ := r.find(ev.Raw, nil); len(spans) > 0 {
-		return
+		return false
 	}
 	if r.cuts {
 		p.clean = ev.Raw
 	}
-	if !r.untouchedText(ev.Message, p) || !r.untouched(ev.Fields, p) {
-		return
-	}
-	ev.Clean = true
+	return r.untouchedText(ev.Message, p) && r.untouched(ev.Fields, p)
 }
 
 // event redacts one event. The raw text goes first: what is replaced
