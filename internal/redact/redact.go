@@ -187,7 +187,19 @@ func normField(name string) string {
 // it is one of the names, or ends with '_' or '-' and one, in any case and
 // with '-' and '_' alike. It allocates nothing.
 func (r *Redactor) secretField(name string) bool {
-	if !r.fieldsOn || r.ends == nil || name == "" || !r.ends.last[name[len(name)-1]] || !r.ends.may(name) {
+	return r.maySecret(name) && r.secretName(name)
+}
+
+// maySecret is secretField's first look, at the last byte of name: most
+// names end otherwise than any secret one's. It is small enough to be
+// inlined where fields are walked.
+func (r *Redactor) maySecret(name string) bool {
+	return r.ends != nil && name != "" && r.ends.last[name[len(name)-1]]
+}
+
+// secretName is secretField past maySecret.
+func (r *Redactor) secretName(name string) bool {
+	if !r.fieldsOn || !r.ends.may(name) {
 		return false
 	}
 	for _, f := range r.secretFields {
@@ -604,22 +616,15 @@ func (r *Redactor) untouched(fields map[string]any, p *pass) bool {
 		return false
 	}
 	for k, v := range fields {
-		// Most names end otherwise than any secret one's: one look at
-		// the last byte, here, before the call.
-		if k != "" && r.ends != nil && r.ends.last[k[len(k)-1]] && r.secretField(k) && !emptyValue(v) && !isKept(v, p.keep) {
+		if r.maySecret(k) && r.secretName(k) && !emptyValue(v) && !isKept(v, p.keep) {
 			return false
 		}
-		// Most values are strings cut out of a clean raw text.
+		// Most values are strings: one call less than untouchedValue.
 		if s, ok := v.(string); ok {
-			if p.clean != "" && inside(p.clean, s) {
-				continue
-			}
 			if !r.untouchedText(s, p) {
 				return false
 			}
-			continue
-		}
-		if !r.untouchedValue(v, p) {
+		} else if !r.untouchedValue(v, p) {
 			return false
 		}
 	}
