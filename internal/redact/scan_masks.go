@@ -183,8 +183,7 @@ func (m *masks) features(s string, names *nameEnds) features {
 		c2 = c1 & next(c1, nc1, 1)
 		c4 = c2 & next(c2, nc2, 2)
 		c8 = c4 & next(c4, nc4, 4)
-		if f&fCard == 0 {
-			c13 := c8 & next(c4, nc4, 8) & next(c1, nc1, 12)
+		if c13 := c8 & next(c4, nc4, 8) & next(c1, nc1, 12); c13 != 0 && f&fCard == 0 {
 			prev := c1 << 1
 			if w > 0 {
 				prev |= m.card(w-1) >> 63
@@ -197,7 +196,7 @@ func (m *masks) features(s string, names *nameEnds) features {
 		}
 
 		// Words: exactly 5, 6, 13 and 20 long from where they start.
-		wordBefore := (letter[w] | d | under[w]) << 1
+		wordBefore := w1 << 1
 		if w > 0 {
 			wordBefore |= (letter[w-1] | digit[w-1] | under[w-1]) >> 63
 		}
