@@ -106,7 +106,7 @@ func Assemble(id string, events []Event) Trace {
 // order returns the indexes of events in timeline order and in order of
 // origin.
 func order(events []Event) (timeline, byOrigin []int) {
-	byOrigin = originOrder(events)
+	byOrigin, files := originOrder(events)
 
 	// The time each event sorts at, and whether its file has any time.
 	type key struct {
@@ -115,11 +115,8 @@ func order(events []Event) (timeline, byOrigin []int) {
 		rank  int  // position in order of origin
 	}
 	keys := make([]key, len(events))
-	for start := 0; start < len(byOrigin); {
-		end := start + 1
-		for end < len(byOrigin) && sameFile(events[byOrigin[start]].Origin, events[byOrigin[end]].Origin) {
-			end++
-		}
+	start := 0
+	for _, end := range files {
 		file := byOrigin[start:end]
 		// Time of the first timed event, for untimed events before it.
 		var next time.Time
@@ -160,12 +157,13 @@ func order(events []Event) (timeline, byOrigin []int) {
 }
 
 // originOrder returns the indexes of events in order of origin: source,
-// path, line, then position in events. Events are bucketed by file (a
+// path, line, then position in events; and where each file's run of them
+// ends in that order. Events are bucketed by file (a
 // file's events are one run, however the sources interleaved them), and
 // each file's are sorted by line, which they nearly always are already:
 // comparing whole events' origins over tens of thousands of events
 // spent most of its time waiting for them to come from memory.
-func originOrder(events []Event) []int {
+func originOrder(events []Event) (byOrigin, ends []int) {
 	type file struct{ source, path string }
 	ids := make(map[file]int)
 	var files []file
@@ -203,10 +201,12 @@ func originOrder(events []Event) []int {
 		count[id]++
 	}
 	start := make([]int, len(files))
+	ends = make([]int, len(files))
 	at := 0
-	for _, id := range byName {
+	for r, id := range byName {
 		start[id] = at
 		at += count[id]
+		ends[r] = at
 	}
 	// Into the buckets in position order, so that equal lines keep it.
 	out := make([]int, len(events))
@@ -215,19 +215,19 @@ func originOrder(events []Event) []int {
 		out[next[id]] = i
 		next[id]++
 	}
+	byLine := func(a, b int) int {
+		if c := cmp.Compare(events[a].Origin.Line, events[b].Origin.Line); c != 0 {
+			return c
+		}
+		return cmp.Compare(a, b)
+	}
 	for id := range files {
 		bucket := out[start[id] : start[id]+count[id]]
-		byLine := func(a, b int) int {
-			if c := cmp.Compare(events[a].Origin.Line, events[b].Origin.Line); c != 0 {
-				return c
-			}
-			return cmp.Compare(a, b)
-		}
 		if !slices.IsSortedFunc(bucket, byLine) {
 			slices.SortFunc(bucket, byLine)
 		}
 	}
-	return out
+	return out, ends
 }
 
 // parallelSortMin is the least number of events sorted in two halves at
@@ -263,5 +263,3 @@ func sortIndexes(idx []int, cmp func(a, b int) int) {
 	merged = append(merged, idx[j:]...)
 	copy(idx, merged)
 }
-
-func sameFile(a, b Origin) bool { return a.Source == b.Source && a.Path == b.Path }

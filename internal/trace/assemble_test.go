@@ -438,8 +438,31 @@ func TestOriginOrder(t *testing.T) {
 				}
 				return cmp.Compare(a, b)
 			})
-			if got := originOrder(events); !slices.Equal(got, want) {
+			got, ends := originOrder(events)
+			if !slices.Equal(got, want) {
 				t.Errorf("originOrder differs from a plain sort:\n got %v\nwant %v", got[:min(len(got), 20)], want[:min(len(want), 20)])
+			}
+			// ends close each file's run: one file within, another after.
+			start := 0
+			for k, end := range ends {
+				if end <= start || end > len(got) {
+					t.Fatalf("ends %v: run %d is [%d, %d)", ends, k, start, end)
+				}
+				first := events[got[start]].Origin
+				for _, i := range got[start:end] {
+					if o := events[i].Origin; o.Source != first.Source || o.Path != first.Path {
+						t.Fatalf("run %d holds %s %s and %s %s", k, first.Source, first.Path, o.Source, o.Path)
+					}
+				}
+				if end < len(got) {
+					if o := events[got[end]].Origin; o.Source == first.Source && o.Path == first.Path {
+						t.Fatalf("run %d ends at %d inside %s %s", k, end, o.Source, o.Path)
+					}
+				}
+				start = end
+			}
+			if start != len(got) {
+				t.Fatalf("ends %v stop at %d of %d", ends, start, len(got))
 			}
 		})
 	}
