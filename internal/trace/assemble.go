@@ -35,7 +35,6 @@ func Assemble(id string, events []Event) Trace {
 		ID:       id,
 		Events:   make([]Event, 0, len(events)),
 		Services: []Service{},
-		Hops:     []Hop{},
 	}
 	timeline, byOrigin := order(events)
 	for _, i := range timeline {
