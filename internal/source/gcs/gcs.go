@@ -7,19 +7,31 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
-	"cloud.google.com/go/storage"
 	"github.com/googleapis/gax-go/v2"
-	"google.golang.org/api/iterator"
+	"google.golang.org/api/googleapi"
 	"google.golang.org/api/option"
+	storage "google.golang.org/api/storage/v1"
 
 	"github.com/pipetracker/pipetracker/internal/source"
 	"github.com/pipetracker/pipetracker/internal/source/blob"
 )
+
+// The driver uses Google's client of the Cloud Storage JSON API
+// (google.golang.org/api/storage/v1): the layer through which
+// cloud.google.com/go/storage itself speaks HTTP, with the same
+// Application Default Credentials. The higher client also links gRPC,
+// xDS and OpenTelemetry exporters, which the tool never uses and which
+// cost every start of it, whatever the sources, about 8 ms (more than
+// half its start-up; docs/performance.md). The retries it would add are
+// done here, with the same rules.
 
 // maxAttempts is how many times the client sends one request that fails
 // with a 5xx or 429 answer or a network error.
@@ -97,93 +109,145 @@ type store struct {
 	bucket, prefix string
 	tn             tuning
 
-	mu     sync.Mutex
-	client *storage.Client
+	mu  sync.Mutex
+	svc *storage.Service
 	// compressed says objects are read as stored: true but through an
-	// emulator, whose JSON reads do not take the header that asks for it.
+	// emulator, whose reads do not take the header that asks for it.
 	compressed bool
 }
 
-// clientOf makes the client on first use.
-func (st *store) clientOf(ctx context.Context) (*storage.Client, error) {
+// serviceOf makes the client on first use.
+func (st *store) serviceOf(ctx context.Context) (*storage.Service, error) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	if st.client != nil {
-		return st.client, nil
+	if st.svc != nil {
+		return st.svc, nil
 	}
-	var opts []option.ClientOption
+	opts := []option.ClientOption{option.WithScopes(storage.DevstorageReadOnlyScope)}
 	st.compressed = true
-	if os.Getenv(emulatorEnv) != "" {
+	if host := os.Getenv(emulatorEnv); host != "" {
 		st.compressed = false
-		// Emulators serve the JSON API; the XML API that the client reads
-		// objects through by default needs host names they may not set up.
-		opts = append(opts, storage.WithJSONReads())
+		opts = []option.ClientOption{option.WithEndpoint(emulatorEndpoint(host)), option.WithoutAuthentication()}
 	}
-	c, err := storage.NewClient(ctx, opts...)
+	svc, err := storage.NewService(ctx, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("cloud storage client: %w", err)
 	}
-	retry := []storage.RetryOption{storage.WithMaxAttempts(maxAttempts)}
-	if st.tn.backoff != nil {
-		retry = append(retry, storage.WithBackoff(*st.tn.backoff))
+	st.svc = svc
+	return svc, nil
+}
+
+// emulatorEndpoint is the JSON API's root on an emulator at host
+// ("127.0.0.1:4443" or a URL).
+func emulatorEndpoint(host string) string {
+	if !strings.Contains(host, "://") {
+		host = "http://" + host
 	}
-	c.SetRetry(retry...)
-	st.client = c
-	return c, nil
+	return strings.TrimSuffix(host, "/") + "/storage/v1/"
 }
 
 func (st *store) close() error {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	if st.client == nil {
-		return nil
-	}
-	err := st.client.Close()
-	st.client = nil
-	if err != nil {
-		return fmt.Errorf("gcs: close client: %w", err)
-	}
+	st.svc = nil
 	return nil
+}
+
+// retry runs call until it succeeds, fails in a way that another attempt
+// would not mend (see retryable), or has been tried maxAttempts times,
+// pausing between attempts with exponential backoff.
+func (st *store) retry(ctx context.Context, call func(context.Context) error) error {
+	bo := gax.Backoff{}
+	if st.tn.backoff != nil {
+		bo = *st.tn.backoff
+	}
+	attempts := 0
+	retryer := gax.OnErrorFunc(bo, func(err error) bool {
+		attempts++
+		return attempts < maxAttempts && retryable(err)
+	})
+	return gax.Invoke(ctx, func(ctx context.Context, _ gax.CallSettings) error {
+		return call(ctx)
+	}, gax.WithRetry(func() gax.Retryer { return retryer }))
+}
+
+// retryable tells the errors worth another attempt, as Google advises for
+// Cloud Storage: answers 408, 429 and 5xx, connections refused, reset or
+// cut short, and temporary name lookups.
+func retryable(err error) bool {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) {
+		return true
+	}
+	var ge *googleapi.Error
+	if errors.As(err, &ge) {
+		return ge.Code == 408 || ge.Code == 429 || (ge.Code >= 500 && ge.Code < 600)
+	}
+	var dns *net.DNSError
+	if errors.As(err, &dns) {
+		return dns.IsTemporary
+	}
+	var ue *url.Error
+	var oe *net.OpError
+	if errors.As(err, &ue) || errors.As(err, &oe) {
+		msg := err.Error()
+		for _, s := range [...]string{"connection refused", "connection reset", "broken pipe", "client connection lost", "server closed idle connection"} {
+			if strings.Contains(msg, s) {
+				return true
+			}
+		}
+		return errors.Is(err, io.EOF)
+	}
+	return false
 }
 
 // List implements blob.Store.
 func (st *store) List(ctx context.Context, fn func(blob.Entry) error) error {
-	c, err := st.clientOf(ctx)
+	svc, err := st.serviceOf(ctx)
 	if err != nil {
 		return err
 	}
-	q := &storage.Query{Prefix: st.prefix}
-	if err := q.SetAttrSelection([]string{"Name", "Size", "Updated", "Generation"}); err != nil {
-		return err
-	}
-	it := c.Bucket(st.bucket).Objects(ctx, q)
+	call := svc.Objects.List(st.bucket).Prefix(st.prefix).Fields("nextPageToken", "items(name,size,updated,generation)")
 	if st.tn.pageSize > 0 {
-		it.PageInfo().MaxSize = st.tn.pageSize
+		call.MaxResults(int64(st.tn.pageSize))
 	}
-	for {
-		a, err := it.Next()
-		if errors.Is(err, iterator.Done) {
-			return nil
-		}
+	for token := ""; ; {
+		call.PageToken(token)
+		var page *storage.Objects
+		err := st.retry(ctx, func(ctx context.Context) error {
+			var err error
+			page, err = call.Context(ctx).Do()
+			return err
+		})
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
 			return err
 		}
-		if strings.HasSuffix(a.Name, "/") {
-			continue // a folder marker
+		for _, o := range page.Items {
+			if strings.HasSuffix(o.Name, "/") {
+				continue // a folder marker
+			}
+			e := blob.Entry{
+				Key:     o.Name,
+				Rel:     strings.TrimPrefix(o.Name, st.prefix),
+				Size:    int64(o.Size),
+				Version: strconv.FormatInt(o.Generation, 10),
+			}
+			if t, err := time.Parse(time.RFC3339Nano, o.Updated); err == nil {
+				e.ModTime = t // else unknown: selected whatever the window
+			}
+			if err := fn(e); err != nil {
+				return err
+			}
 		}
-		err = fn(blob.Entry{
-			Key:     a.Name,
-			Rel:     strings.TrimPrefix(a.Name, st.prefix),
-			Size:    a.Size,
-			ModTime: a.Updated,
-			Version: strconv.FormatInt(a.Generation, 10),
-		})
-		if err != nil {
-			return err
+		if page.NextPageToken == "" {
+			return nil
 		}
+		token = page.NextPageToken
 	}
 }
 
@@ -191,13 +255,30 @@ func (st *store) List(ctx context.Context, fn func(blob.Entry) error) error {
 // stored where it can: an object uploaded with Content-Encoding gzip is
 // then not unzipped by the server, but by the scanner like any other.
 func (st *store) Open(ctx context.Context, e blob.Entry) (io.ReadCloser, error) {
-	c, err := st.clientOf(ctx)
+	svc, err := st.serviceOf(ctx)
 	if err != nil {
 		return nil, err
 	}
-	o := c.Bucket(st.bucket).Object(e.Key).ReadCompressed(st.compressed)
+	call := svc.Objects.Get(st.bucket, e.Key)
 	if gen, err := strconv.ParseInt(e.Version, 10, 64); err == nil && gen > 0 {
-		o = o.Generation(gen)
+		call.Generation(gen)
 	}
-	return o.NewReader(ctx)
+	if st.compressed {
+		// Asked for explicitly, gzip is neither decoded by the server nor
+		// by Go's transport.
+		call.Header().Set("Accept-Encoding", "gzip")
+	}
+	var body io.ReadCloser
+	err = st.retry(ctx, func(ctx context.Context) error {
+		resp, err := call.Context(ctx).Download()
+		if err != nil {
+			return err
+		}
+		body = resp.Body
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return body, nil
 }

@@ -1,8 +1,13 @@
 package gcs
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"sync/atomic"
@@ -11,6 +16,7 @@ import (
 
 	"github.com/fsouza/fake-gcs-server/fakestorage"
 	"github.com/googleapis/gax-go/v2"
+	"google.golang.org/api/googleapi"
 
 	"github.com/pipetracker/pipetracker/internal/source"
 	"github.com/pipetracker/pipetracker/internal/source/blob/blobtest"
@@ -170,4 +176,85 @@ func TestFaults(t *testing.T) {
 		emulate(t, proxy)
 		return source.Spec{Location: "gs://" + b + "/prod"}
 	})
+}
+
+// TestAttempts counts the requests the driver sends when the server keeps
+// failing: maxAttempts for each listing page and for each object read
+// (which the bucket scan tries twice), with no other request.
+func TestAttempts(t *testing.T) {
+	b := server.bucket(t, map[string][]byte{"logs/a.log": []byte("x TXN-1\n"), "logs/b.log": []byte("TXN-1 y\n")}, nil)
+	drv := testDriver("gs")
+	scan := func(t *testing.T, f blobtest.Faults) (blobtest.Counts, []string, error) {
+		p := blobtest.NewProxy(t, server.srv.URL(), isRead)
+		p.Set(f)
+		emulate(t, p.URL)
+		src, err := drv.Open(source.Spec{Location: "gs://" + b + "/logs/"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer src.(*Source).Close()
+		var col sourcetest.Collector
+		_, err = src.Scan(t.Context(), &source.Query{IDs: []string{"TXN-1"}}, &col)
+		return p.Counts(), col.Warnings(), err
+	}
+	t.Run("listing", func(t *testing.T) {
+		cn, _, err := scan(t, blobtest.Faults{ErrorRate: 1})
+		if err == nil || !strings.Contains(err.Error(), "500") && !strings.Contains(err.Error(), "503") {
+			t.Errorf("scan error %v, want the server's answer", err)
+		}
+		if cn.Requests != maxAttempts {
+			t.Errorf("%d requests, want %d", cn.Requests, maxAttempts)
+		}
+	})
+	t.Run("read", func(t *testing.T) {
+		cn, warns, err := scan(t, blobtest.Faults{Fail: func(p string) bool { return strings.HasSuffix(p, "a.log") }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(warns) != 1 || !strings.Contains(warns[0], "a.log") {
+			t.Errorf("warnings %q, want one naming a.log", warns)
+		}
+		if cn.Failed != 2*maxAttempts || cn.Reads != 2*maxAttempts+1 {
+			t.Errorf("%d reads of which %d failed, want %d and %d", cn.Reads, cn.Failed, 2*maxAttempts+1, 2*maxAttempts)
+		}
+	})
+}
+
+func TestRetryable(t *testing.T) {
+	refused := &url.Error{Op: "Get", URL: "http://x", Err: &net.OpError{Op: "dial", Err: errors.New("connect: connection refused")}}
+	for _, tc := range []struct {
+		err  error
+		want bool
+	}{
+		{&googleapi.Error{Code: 503}, true},
+		{&googleapi.Error{Code: 500}, true},
+		{&googleapi.Error{Code: 429}, true},
+		{&googleapi.Error{Code: 408}, true},
+		{&googleapi.Error{Code: 404}, false},
+		{&googleapi.Error{Code: 403}, false},
+		{fmt.Errorf("read: %w", io.ErrUnexpectedEOF), true},
+		{refused, true},
+		{&url.Error{Op: "Get", URL: "http://x", Err: errors.New("tls: bad certificate")}, false},
+		{&net.DNSError{Err: "no such host", IsTemporary: true}, true},
+		{&net.DNSError{Err: "no such host", IsNotFound: true}, false},
+		{context.Canceled, false},
+		{&url.Error{Op: "Get", URL: "http://x", Err: context.DeadlineExceeded}, false},
+		{errors.New("other"), false},
+	} {
+		if got := retryable(tc.err); got != tc.want {
+			t.Errorf("retryable(%v) = %v, want %v", tc.err, got, tc.want)
+		}
+	}
+}
+
+func TestEmulatorEndpoint(t *testing.T) {
+	for in, want := range map[string]string{
+		"127.0.0.1:4443":          "http://127.0.0.1:4443/storage/v1/",
+		"http://127.0.0.1:4443":   "http://127.0.0.1:4443/storage/v1/",
+		"https://gcs.local:8443/": "https://gcs.local:8443/storage/v1/",
+	} {
+		if got := emulatorEndpoint(in); got != want {
+			t.Errorf("emulatorEndpoint(%q) = %q, want %q", in, got, want)
+		}
+	}
 }
