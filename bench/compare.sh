@@ -2,7 +2,7 @@
 # Times pipetracker against ripgrep on a generated corpus.
 #
 # Usage: bench/compare.sh [--size 1GB] [--dir DIR] [--runs 10] [--warmup 2]
-#                         [--bin PATH] [--skip-double] [--strict]
+#                         [--bin PATH] [--skip-double] [--keep-cache] [--strict]
 #
 #   --size SIZE     corpus size, uncompressed (default 1GB)
 #   --dir DIR       where the corpora live (default bench/out/SIZE); a corpus
@@ -11,11 +11,14 @@
 #   --warmup N      hyperfine warm-up runs per command (default 2)
 #   --bin PATH      time this pipetracker binary instead of building one
 #   --skip-double   do not measure peak memory on a corpus of twice the size
+#   --keep-cache    warm the page cache without first dropping the corpus
+#                   from it (see below)
 #   --strict        exit 1 when a target is missed
 #
 # It builds ./cmd/pipetracker and ./bench/gen, writes DIR/plain (every file
 # plain) and DIR/gzip (the same records, every file gzip-compressed) with a
-# hot id in 1 % of the records, warms the page cache, checks that each
+# hot id in 1 % of the records, puts the corpus in the page cache in a
+# known state (see "Page cache" below), checks that each
 # pipetracker command finds exactly the events the manifest lists, then
 # times with hyperfine, each pair in one run:
 #   1. rg -F -c ID PLAIN      vs  pipetracker trace ID --no-follow on PLAIN
@@ -33,6 +36,16 @@
 # second to one run of fifteen and move a mean by a third), the peak RSS
 # of each pipetracker command (/usr/bin/time -v), and the peak RSS on a
 # corpus of twice the size. Results go to DIR/results/.
+#
+# Page cache: Linux holds a file in pieces (folios) whose size depends on
+# how the file came in. A file just written, as the corpus is when it has
+# been generated, is held in small pieces; one read from disk, in large
+# ones. Both rg and pipetracker search the large ones much faster (rg -F -c
+# over 1 GB: about 104 ms against 64-70 ms here), so that timings taken
+# just after generating a corpus and those taken days later did not
+# compare. The script drops the corpus from the cache (dd iflag=nocache,
+# after sync) and reads it back with cat: the state of logs read from
+# disk, the same on every run. --keep-cache skips the drop.
 #
 # It installs nothing; on Debian: apt-get install -y ripgrep hyperfine time jq
 # (jq is optional: without it the event counts are not checked).
@@ -52,6 +65,7 @@ dir=""
 runs=10
 warmup=2
 double=1
+keep_cache=0
 strict=0
 bin=""
 while [ $# -gt 0 ]; do
@@ -67,6 +81,7 @@ while [ $# -gt 0 ]; do
 	--bin) bin=${2:?--bin needs a value}; shift 2 ;;
 	--bin=*) bin=${1#*=}; shift ;;
 	--skip-double) double=0; shift ;;
+	--keep-cache) keep_cache=1; shift ;;
 	--strict) strict=1; shift ;;
 	-h | --help) usage; exit 0 ;;
 	*) echo "compare.sh: unknown argument: $1" >&2; usage >&2; exit 2 ;;
@@ -160,8 +175,37 @@ keyflags=()
 for k in "${keys[@]}"; do keyflags+=(-k "$k"); done
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-echo "warming the page cache"
-find "$dir/plain" "$dir/gzip" -type f -exec cat {} + >/dev/null
+# cache_by_reading DIR… puts the files under each DIR in the page cache
+# as reading them from disk does (see "Page cache" above).
+# It sets huge_mib to how much of what it read the kernel holds in 2 MiB
+# pieces (the growth of FileHugePages; other activity can blur it).
+cache_by_reading() {
+	if [ "$keep_cache" = 0 ]; then
+		sync
+		find -H "$@" -type f -print0 | while IFS= read -r -d '' f; do
+			dd if="$f" iflag=nocache count=0 status=none
+		done
+	fi
+	local before
+	before=$(filehuge)
+	find -H "$@" -type f -exec cat {} + >/dev/null
+	huge_mib=$((($(filehuge) - before) / 1024))
+}
+
+# filehuge prints FileHugePages of /proc/meminfo in KiB (0 when absent).
+filehuge() {
+	awk '/^FileHugePages:/ {print $2; f=1} END {if (!f) print 0}' /proc/meminfo 2>/dev/null || echo 0
+}
+
+if [ "$keep_cache" = 0 ]; then
+	cache_state="dropped, then read back with cat"
+	echo "page cache: dropping the corpus and reading it back"
+else
+	cache_state="as found, read with cat"
+	echo "warming the page cache"
+fi
+cache_by_reading "$dir/plain" "$dir/gzip"
+cache_state="$cache_state; $huge_mib MiB of the corpus ($(du -sLm "$dir/plain/logs" "$dir/gzip/logs" | awk '{m+=$1} END {print m}') MiB) in 2 MiB pieces"
 
 # trace_args ID LOC [MORE…] prints the pipetracker arguments, one per line.
 trace_args() {
@@ -286,6 +330,7 @@ if [ $double = 1 ]; then
 	num=${size%%[!0-9.]*}
 	size2="$(awk -v n="$num" 'BEGIN{print n*2}')${size#"$num"}"
 	corpus plain-x2 "$size2" --plain
+	cache_by_reading "$dir/plain-x2"
 	id2=$(grep -m1 -o '"id": "TXN-9[0-9]*"' "$dir/plain-x2/manifest.json" | cut -d'"' -f4)
 	mapfile -t b < <(trace_args "$id2" "$dir/plain-x2/logs" --no-follow)
 	rss2_nofollow=$(rss "${b[@]}")
@@ -312,7 +357,7 @@ summary="$results/summary-$(date -u +%Y%m%dT%H%M%SZ).txt"
 	echo "tools: $(rg --version | head -1), $(hyperfine --version), $(go version | cut -d' ' -f3)"
 	echo "commit: $(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)"
 	echo "corpus: $size plain ($plain) and gzip ($gz), seed 1; id $id; hot id $hot"
-	echo "hyperfine: --warmup $warmup --runs $runs, page cache warm"
+	echo "hyperfine: --warmup $warmup --runs $runs, page cache warm ($cache_state)"
 	echo
 	printf '%-16s %10s %18s %8s %8s  %s\n' benchmark "rg median" "pipetracker median" ratio target verdict
 	for row in "${rows[@]}"; do
