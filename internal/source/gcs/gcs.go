@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"strconv"
@@ -253,32 +254,110 @@ func (st *store) List(ctx context.Context, fn func(blob.Entry) error) error {
 
 // Open implements blob.Store. It reads the generation the listing saw, as
 // stored where it can: an object uploaded with Content-Encoding gzip is
-// then not unzipped by the server, but by the scanner like any other.
+// then not unzipped by the server, but by the scanner like any other. A
+// read cut short by a network error goes on from where it stopped (see
+// resumer).
 func (st *store) Open(ctx context.Context, e blob.Entry) (io.ReadCloser, error) {
-	svc, err := st.serviceOf(ctx)
-	if err != nil {
+	r := &resumer{ctx: ctx, st: st, key: e.Key}
+	if gen, err := strconv.ParseInt(e.Version, 10, 64); err == nil && gen > 0 {
+		r.gen = gen
+	}
+	if err := r.open(); err != nil {
 		return nil, err
 	}
-	call := svc.Objects.Get(st.bucket, e.Key)
-	if gen, err := strconv.ParseInt(e.Version, 10, 64); err == nil && gen > 0 {
-		call.Generation(gen)
+	return r, nil
+}
+
+// resumer reads one object. When the body breaks off with an error worth
+// another attempt (see retryable), it asks for the rest of the same
+// generation from the offset reached, up to maxAttempts times, as Google's
+// own client does; the scan then never sees the break. It does so only
+// where the offset means the same bytes again: the generation is pinned
+// and the body is the object as stored, not decoded on the way.
+type resumer struct {
+	ctx     context.Context
+	st      *store
+	key     string
+	gen     int64
+	body    io.ReadCloser
+	off     int64 // bytes read so far
+	decoded bool  // the transport unzipped the body: offsets are not the object's
+	resumes int
+}
+
+// open sends the request for the object from r.off on.
+func (r *resumer) open() error {
+	svc, err := r.st.serviceOf(r.ctx)
+	if err != nil {
+		return err
 	}
-	if st.compressed {
+	call := svc.Objects.Get(r.st.bucket, r.key)
+	if r.gen > 0 {
+		call.Generation(r.gen)
+	}
+	if r.st.compressed {
 		// Asked for explicitly, gzip is neither decoded by the server nor
 		// by Go's transport.
 		call.Header().Set("Accept-Encoding", "gzip")
 	}
-	var body io.ReadCloser
-	err = st.retry(ctx, func(ctx context.Context) error {
-		resp, err := call.Context(ctx).Download()
-		if err != nil {
-			return err
-		}
-		body = resp.Body
-		return nil
+	if r.off > 0 {
+		call.Header().Set("Range", "bytes="+strconv.FormatInt(r.off, 10)+"-")
+	}
+	var resp *http.Response
+	err = r.st.retry(r.ctx, func(ctx context.Context) error {
+		var err error
+		resp, err = call.Context(ctx).Download()
+		return err
 	})
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return body, nil
+	if r.off > 0 && !resumed(resp, r.off) {
+		resp.Body.Close()
+		return fmt.Errorf("object %s: the server did not resume the read at byte %d", r.key, r.off)
+	}
+	r.body, r.decoded = resp.Body, resp.Uncompressed
+	return nil
 }
+
+// resumed reports whether resp holds the object from byte off on.
+func resumed(resp *http.Response, off int64) bool {
+	if resp.StatusCode != http.StatusPartialContent {
+		return false
+	}
+	var start int64
+	_, err := fmt.Sscanf(resp.Header.Get("Content-Range"), "bytes %d-", &start)
+	return err == nil && start == off
+}
+
+// Read implements io.Reader.
+func (r *resumer) Read(p []byte) (int, error) {
+	n, err := r.body.Read(p)
+	r.off += int64(n)
+	if err == nil || errors.Is(err, io.EOF) || !r.resumable(err) {
+		return n, err
+	}
+	r.body.Close()
+	r.resumes++
+	if oerr := r.open(); oerr != nil {
+		r.body = io.NopCloser(errReader{err})
+		return n, err
+	}
+	if n > 0 {
+		return n, nil
+	}
+	return r.Read(p)
+}
+
+// resumable reports whether the read can go on after err from r.off.
+func (r *resumer) resumable(err error) bool {
+	return r.gen > 0 && !r.decoded && r.resumes < maxAttempts-1 && r.ctx.Err() == nil && retryable(err)
+}
+
+// Close implements io.Closer.
+func (r *resumer) Close() error { return r.body.Close() }
+
+// errReader fails every read with its error.
+type errReader struct{ err error }
+
+func (e errReader) Read([]byte) (int, error) { return 0, e.err }
