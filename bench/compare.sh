@@ -38,14 +38,14 @@
 # corpus of twice the size. Results go to DIR/results/.
 #
 # Page cache: Linux holds a file in pieces (folios) whose size depends on
-# how the file came in. A file just written, as the corpus is when it has
-# been generated, is held in small pieces; one read from disk, in large
-# ones. Both rg and pipetracker search the large ones much faster (rg -F -c
-# over 1 GB: about 104 ms against 64-70 ms here), so that timings taken
-# just after generating a corpus and those taken days later did not
-# compare. The script drops the corpus from the cache (dd iflag=nocache,
-# after sync) and reads it back with cat: the state of logs read from
-# disk, the same on every run. --keep-cache skips the drop.
+# how the file came into the cache and what happened to it there since,
+# and both rg and pipetracker search large pieces much faster than small
+# ones: rg -F -c over the 1 GB corpus took about 104 ms in the state a
+# corpus had reached after a day of use here, and 64-70 ms once dropped
+# and read back, or just generated. So that runs compare whatever the
+# corpus went through, the script drops it from the cache (dd
+# iflag=nocache, after sync) and reads it back with cat: the state of logs
+# read from disk. --keep-cache skips the drop.
 #
 # It installs nothing; on Debian: apt-get install -y ripgrep hyperfine time jq
 # (jq is optional: without it the event counts are not checked).
