@@ -102,7 +102,8 @@ func (s *Source) Scan(ctx context.Context, q *source.Query, out source.Output) (
 
 // Close releases the client and removes the copies kept for later scans.
 func (s *Source) Close() error {
-	return errors.Join(s.Bucket.Close(), s.st.close())
+	s.st.close()
+	return s.Bucket.Close()
 }
 
 // store is the blob.Store of one bucket and prefix.
@@ -147,11 +148,10 @@ func emulatorEndpoint(host string) string {
 	return strings.TrimSuffix(host, "/") + "/storage/v1/"
 }
 
-func (st *store) close() error {
+func (st *store) close() {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	st.svc = nil
-	return nil
 }
 
 // retry runs call until it succeeds, fails in a way that another attempt
@@ -283,6 +283,7 @@ type resumer struct {
 	off     int64 // bytes read so far
 	decoded bool  // the transport unzipped the body: offsets are not the object's
 	resumes int
+	err     error // the break that could not be mended, once it is so
 }
 
 // open sends the request for the object from r.off on.
@@ -332,6 +333,9 @@ func resumed(resp *http.Response, off int64) bool {
 
 // Read implements io.Reader.
 func (r *resumer) Read(p []byte) (int, error) {
+	if r.err != nil {
+		return 0, r.err
+	}
 	n, err := r.body.Read(p)
 	r.off += int64(n)
 	if err == nil || errors.Is(err, io.EOF) || !r.resumable(err) {
@@ -339,8 +343,8 @@ func (r *resumer) Read(p []byte) (int, error) {
 	}
 	r.body.Close()
 	r.resumes++
-	if oerr := r.open(); oerr != nil {
-		r.body = io.NopCloser(errReader{err})
+	if r.open() != nil {
+		r.err = err // the break, not the failed attempt to mend it
 		return n, err
 	}
 	if n > 0 {
@@ -356,8 +360,3 @@ func (r *resumer) resumable(err error) bool {
 
 // Close implements io.Closer.
 func (r *resumer) Close() error { return r.body.Close() }
-
-// errReader fails every read with its error.
-type errReader struct{ err error }
-
-func (e errReader) Read([]byte) (int, error) { return 0, e.err }
