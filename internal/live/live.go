@@ -144,10 +144,14 @@ type follower struct {
 
 	// mu serializes the handling of records (from the files and from each
 	// topic) and the calls of emit and Warn.
-	mu    sync.Mutex
-	ids   []string // only ever appended to
-	known map[string]bool
-	emit  func(trace.Event) error
+	mu sync.Mutex
+	// asked is what the sources are asked for: TokenPrefix first when
+	// records are decrypted (tokens of them is 1), then the trace's ids,
+	// which ids is the rest of. Both are only ever appended to.
+	asked, ids []string
+	tokens     int
+	known      map[string]bool
+	emit       func(trace.Event) error
 	// undecrypted says a token that could not be decrypted was warned of.
 	undecrypted bool
 }
@@ -181,10 +185,12 @@ func Run(ctx context.Context, opt Options, emit func(trace.Event) error) error {
 		known: map[string]bool{}, files: map[string]*tracked{}, emit: emit,
 		buf: make([]byte, 64<<10),
 	}
+	if opt.Decrypt != nil && opt.TokenPrefix != "" {
+		fl.asked, fl.tokens = []string{opt.TokenPrefix}, 1
+	}
 	for _, id := range opt.IDs {
 		if id != "" && !fl.known[id] {
-			fl.known[id] = true
-			fl.ids = append(fl.ids, id)
+			fl.addID(id)
 		}
 	}
 	var topics []source.Spec
@@ -285,12 +291,7 @@ func (fl *follower) tail(ctx context.Context, spec source.Spec, ready chan<- str
 		case <-ctx.Done():
 		}
 	}
-	ids := fl.currentIDs
-	if fl.opt.Decrypt != nil && fl.opt.TokenPrefix != "" {
-		// The prefix first: what ids returns may only grow at its end.
-		ids = func() []string { return append([]string{fl.opt.TokenPrefix}, fl.currentIDs()...) }
-	}
-	err = src.Tail(ctx, ids, started, out)
+	err = src.Tail(ctx, fl.askedIDs, started, out)
 	switch {
 	case out.err != nil:
 		return out.err
@@ -300,11 +301,20 @@ func (fl *follower) tail(ctx context.Context, spec source.Spec, ready chan<- str
 	return nil
 }
 
-// currentIDs returns the ids followed now; the list is only appended to.
-func (fl *follower) currentIDs() []string {
+// addID adds id to the ids followed; called with fl.mu held, or before
+// the sources are followed.
+func (fl *follower) addID(id string) {
+	fl.known[id] = true
+	fl.asked = append(fl.asked, id)
+	fl.ids = fl.asked[fl.tokens:]
+}
+
+// askedIDs returns what the sources are asked for now (see asked); the
+// list is only appended to.
+func (fl *follower) askedIDs() []string {
 	fl.mu.Lock()
 	defer fl.mu.Unlock()
-	return fl.ids
+	return fl.asked
 }
 
 // topicOutput receives the records of one Kafka source.
@@ -510,8 +520,7 @@ func (fl *follower) handle(spec source.Spec, rec *source.Record) error {
 	if fl.opt.Follow {
 		for _, l := range fl.matcher.Links(rec.Data, fields) {
 			if !fl.known[l.Value] && len(fl.ids) < fl.opt.MaxLinkedIDs+1 {
-				fl.known[l.Value] = true
-				fl.ids = append(fl.ids, l.Value)
+				fl.addID(l.Value)
 			}
 		}
 	}
