@@ -28,7 +28,11 @@
 #   5. rg -F -c TXN-HOT PLAIN vs  pipetracker trace TXN-HOT --no-follow
 #   6. rg -F -c TXN-HOT PLAIN vs  the same with --no-redact (the engine's own
 #      cost, without the redaction of every event that is on by default)
-#   7. the two hot-id commands against each other, in three runs of
+#   7. rg -F -c TXN-HOT PLAIN vs  bench/floor on TXN-HOT: the least work a
+#      trace can do with the same scanner (keep the records, order them by
+#      origin, write them as JSON strings; no parsing), a bound from below
+#      for 5 (reported, not judged)
+#   8. the two hot-id commands against each other, in three runs of
 #      alternating order: the share of the trace's time (and CPU time) that
 #      redaction takes
 # and prints the ratios of median wall times (pipetracker / rg; the median,
@@ -132,7 +136,9 @@ else
 		die "cannot build ./cmd/pipetracker"
 	pt="$tmp/pipetracker"
 fi
-echo "building ./bench/gen"
+echo "building ./bench/floor and ./bench/gen"
+(cd "$repo" && go build -o "$tmp/floor" ./bench/floor) ||
+	die "cannot build ./bench/floor"
 (cd "$repo" && go build -o "$tmp/gen" ./bench/gen) ||
 	die "cannot build ./bench/gen"
 
@@ -296,6 +302,7 @@ bench gzip-nofollow "$(shell_words rg -z -F -c "$id" "$gz")" "$(shell_words "$pt
 bench gzip-follow "$(shell_words rg -z -F -c "$id" "$gz")" "$(shell_words "$pt" "${a_gzip_follow[@]}")"
 bench hot-nofollow "$(shell_words rg -F -c "$hot" "$plain")" "$(shell_words "$pt" "${a_hot[@]}")"
 bench hot-noredact "$(shell_words rg -F -c "$hot" "$plain")" "$(shell_words "$pt" "${a_hot_noredact[@]}")"
+bench hot-floor "$(shell_words rg -F -c "$hot" "$plain")" "$(shell_words "$tmp/floor" --source "$plain" --id "$hot")"
 
 # The cost of redaction (on by default) on the hot id, whose 52,000 events
 # make it the worst case. The difference is a few percent of the time, less
@@ -369,8 +376,10 @@ summary="$results/summary-$(date -u +%Y%m%dT%H%M%SZ).txt"
 		gzip-follow) limit=0.5 note="" ;;
 		hot-nofollow) limit=1.5 note="" ;;
 		hot-noredact) limit=1.5 note=" (redaction off)" ;;
+		hot-floor) limit=1.5 note=" (bench/floor: no parsing; a bound from below for hot-nofollow)" ;;
 		esac
 		v=$(verdict "$ratio" "$limit")
+		[ "$name" = hot-floor ] && v=reported
 		printf '%-16s %9ss %17ss %7sx %7sx  %s%s\n' "$name" "$rgm" "$ptm" "$ratio" "$limit" "$v" "$note"
 	done
 	read -r red_off red_on red_share red_cpu <<<"$redaction"

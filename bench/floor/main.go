@@ -1,0 +1,167 @@
+// Command floor does the least work a trace of an id can do with
+// pipetracker's own scanner, to bound from below what the trace itself can
+// take: it finds the records that contain the id (the file source, as a
+// trace runs it), keeps each record's bytes, orders the records by origin
+// (path, then line) and writes them as a JSON array of strings.
+//
+// It parses nothing: no time, level, message or fields, no key-aware
+// re-check, no redaction, no ordering by time and no summary. Whatever a
+// trace does beyond this, it does on top of this time; bench/compare.sh
+// times it against rg for the hot id.
+//
+//	go run ./bench/floor --source DIR/logs --id TXN-HOT >/dev/null
+package main
+
+import (
+	"bufio"
+	"cmp"
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"runtime"
+	"slices"
+	"sync"
+
+	"github.com/pipetracker/pipetracker/internal/source"
+	"github.com/pipetracker/pipetracker/internal/source/all"
+)
+
+// slabSize is the size of the blocks the records' bytes are copied into.
+const slabSize = 4 << 20
+
+// kept is one record: where it came from and its bytes.
+type kept struct {
+	path string
+	line int64
+	data []byte
+}
+
+// keeper receives the records from the scanner's workers.
+type keeper struct {
+	mu   sync.Mutex
+	slab []byte
+	recs []kept
+}
+
+func (k *keeper) Warn(msg string)     { fmt.Fprintln(os.Stderr, "floor: warning:", msg) }
+func (k *keeper) Progress(int, int64) {}
+
+func (k *keeper) Record(r *source.Record) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if len(k.slab)+len(r.Data) > cap(k.slab) {
+		k.slab = make([]byte, 0, max(slabSize, len(r.Data)))
+	}
+	at := len(k.slab)
+	k.slab = append(k.slab, r.Data...)
+	k.recs = append(k.recs, kept{path: r.Path, line: r.Line, data: k.slab[at:len(k.slab):len(k.slab)]})
+	return nil
+}
+
+func main() {
+	loc := flag.String("source", "", "the directory or file to search")
+	id := flag.String("id", "", "the id to find")
+	flag.Parse()
+	if *loc == "" || *id == "" || flag.NArg() > 0 {
+		fmt.Fprintln(os.Stderr, "usage: floor --source DIR --id ID")
+		os.Exit(2)
+	}
+	if err := run(*loc, *id); err != nil {
+		fmt.Fprintln(os.Stderr, "floor:", err)
+		os.Exit(1)
+	}
+}
+
+func run(loc, id string) error {
+	src, err := all.Registry(os.Stdin, os.Getenv).Open(source.Spec{Location: loc})
+	if err != nil {
+		return err
+	}
+	k := &keeper{}
+	if _, err := src.Scan(context.Background(), &source.Query{IDs: []string{id}}, k); err != nil {
+		return err
+	}
+	slices.SortFunc(k.recs, func(a, b kept) int {
+		if c := cmp.Compare(a.path, b.path); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.line, b.line)
+	})
+
+	w := bufio.NewWriterSize(os.Stdout, 1<<20)
+	w.WriteString("[\n")
+	encode(w, k.recs)
+	w.WriteString("\n]\n")
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "floor: %d records\n", len(k.recs))
+	return nil
+}
+
+// chunk is how many records one worker encodes at a time.
+const chunk = 512
+
+// encode writes the records as JSON strings separated by ",\n". Chunks
+// are encoded on every core, at most two per core held at once, into
+// buffers that are used again, and written in order.
+func encode(w *bufio.Writer, recs []kept) {
+	workers := max(1, runtime.GOMAXPROCS(0))
+	chunks := (len(recs) + chunk - 1) / chunk
+	results := make([]chan []byte, chunks)
+	for i := range results {
+		results[i] = make(chan []byte, 1)
+	}
+	free := make(chan []byte, 2*workers)
+	for range 2 * workers {
+		free <- nil
+	}
+	go func() {
+		for i := range chunks {
+			b := (<-free)[:0]
+			go func() {
+				for j := i * chunk; j < min(len(recs), (i+1)*chunk); j++ {
+					if j > 0 {
+						b = append(b, ",\n"...)
+					}
+					b = appendString(b, recs[j].data)
+				}
+				results[i] <- b
+			}()
+		}
+	}()
+	for i := range chunks {
+		b := <-results[i]
+		w.Write(b)
+		free <- b
+	}
+}
+
+const hex = "0123456789abcdef"
+
+// appendString appends s as a JSON string: quotes, backslashes and
+// control bytes escaped, everything else as it is.
+func appendString(b, s []byte) []byte {
+	b = append(b, '"')
+	start := 0
+	for i, c := range s {
+		if c >= 0x20 && c != '"' && c != '\\' {
+			continue
+		}
+		b = append(b, s[start:i]...)
+		switch c {
+		case '"', '\\':
+			b = append(b, '\\', c)
+		case '\n':
+			b = append(b, '\\', 'n')
+		case '\t':
+			b = append(b, '\\', 't')
+		default:
+			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&15])
+		}
+		start = i + 1
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
