@@ -255,108 +255,52 @@ func (st *store) List(ctx context.Context, fn func(blob.Entry) error) error {
 // Open implements blob.Store. It reads the generation the listing saw, as
 // stored where it can: an object uploaded with Content-Encoding gzip is
 // then not unzipped by the server, but by the scanner like any other. A
-// read cut short by a network error goes on from where it stopped (see
-// resumer).
+// read cut short by an error worth another attempt (see retryable) goes
+// on from the byte it reached, up to maxAttempts-1 times, as Google's own
+// client does; only where the generation is pinned and the body is the
+// object as stored, not decoded on the way (see blob.Resume).
 func (st *store) Open(ctx context.Context, e blob.Entry) (io.ReadCloser, error) {
-	r := &resumer{ctx: ctx, st: st, key: e.Key}
-	if gen, err := strconv.ParseInt(e.Version, 10, 64); err == nil && gen > 0 {
-		r.gen = gen
+	var gen int64
+	if g, err := strconv.ParseInt(e.Version, 10, 64); err == nil && g > 0 {
+		gen = g
 	}
-	if err := r.open(); err != nil {
-		return nil, err
+	open := func(ctx context.Context, off int64) (io.ReadCloser, bool, error) {
+		svc, err := st.serviceOf(ctx)
+		if err != nil {
+			return nil, false, err
+		}
+		call := svc.Objects.Get(st.bucket, e.Key)
+		if gen > 0 {
+			call.Generation(gen)
+		}
+		if st.compressed {
+			// Asked for explicitly, gzip is neither decoded by the server
+			// nor by Go's transport.
+			call.Header().Set("Accept-Encoding", "gzip")
+		}
+		if off > 0 {
+			call.Header().Set("Range", "bytes="+strconv.FormatInt(off, 10)+"-")
+		}
+		var resp *http.Response
+		err = st.retry(ctx, func(ctx context.Context) error {
+			var err error
+			resp, err = call.Context(ctx).Download()
+			return err
+		})
+		if err != nil {
+			return nil, false, err
+		}
+		if off > 0 {
+			err := blob.Resumed(resp.Header.Get("Content-Range"), off)
+			if err == nil && resp.StatusCode != http.StatusPartialContent {
+				err = fmt.Errorf("the store answered %d to a read from byte %d", resp.StatusCode, off)
+			}
+			if err != nil {
+				resp.Body.Close()
+				return nil, false, fmt.Errorf("object %s: %w", e.Key, err)
+			}
+		}
+		return resp.Body, gen > 0 && !resp.Uncompressed, nil
 	}
-	return r, nil
+	return blob.Resume(ctx, open, retryable, maxAttempts-1)
 }
-
-// resumer reads one object. When the body breaks off with an error worth
-// another attempt (see retryable), it asks for the rest of the same
-// generation from the offset reached, up to maxAttempts times, as Google's
-// own client does; the scan then never sees the break. It does so only
-// where the offset means the same bytes again: the generation is pinned
-// and the body is the object as stored, not decoded on the way.
-type resumer struct {
-	ctx     context.Context
-	st      *store
-	key     string
-	gen     int64
-	body    io.ReadCloser
-	off     int64 // bytes read so far
-	decoded bool  // the transport unzipped the body: offsets are not the object's
-	resumes int
-	err     error // the break that could not be mended, once it is so
-}
-
-// open sends the request for the object from r.off on.
-func (r *resumer) open() error {
-	svc, err := r.st.serviceOf(r.ctx)
-	if err != nil {
-		return err
-	}
-	call := svc.Objects.Get(r.st.bucket, r.key)
-	if r.gen > 0 {
-		call.Generation(r.gen)
-	}
-	if r.st.compressed {
-		// Asked for explicitly, gzip is neither decoded by the server nor
-		// by Go's transport.
-		call.Header().Set("Accept-Encoding", "gzip")
-	}
-	if r.off > 0 {
-		call.Header().Set("Range", "bytes="+strconv.FormatInt(r.off, 10)+"-")
-	}
-	var resp *http.Response
-	err = r.st.retry(r.ctx, func(ctx context.Context) error {
-		var err error
-		resp, err = call.Context(ctx).Download()
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	if r.off > 0 && !resumed(resp, r.off) {
-		resp.Body.Close()
-		return fmt.Errorf("object %s: the server did not resume the read at byte %d", r.key, r.off)
-	}
-	r.body, r.decoded = resp.Body, resp.Uncompressed
-	return nil
-}
-
-// resumed reports whether resp holds the object from byte off on.
-func resumed(resp *http.Response, off int64) bool {
-	if resp.StatusCode != http.StatusPartialContent {
-		return false
-	}
-	var start int64
-	_, err := fmt.Sscanf(resp.Header.Get("Content-Range"), "bytes %d-", &start)
-	return err == nil && start == off
-}
-
-// Read implements io.Reader.
-func (r *resumer) Read(p []byte) (int, error) {
-	if r.err != nil {
-		return 0, r.err
-	}
-	n, err := r.body.Read(p)
-	r.off += int64(n)
-	if err == nil || errors.Is(err, io.EOF) || !r.resumable(err) {
-		return n, err
-	}
-	r.body.Close()
-	r.resumes++
-	if r.open() != nil {
-		r.err = err // the break, not the failed attempt to mend it
-		return n, err
-	}
-	if n > 0 {
-		return n, nil
-	}
-	return r.Read(p)
-}
-
-// resumable reports whether the read can go on after err from r.off.
-func (r *resumer) resumable(err error) bool {
-	return r.gen > 0 && !r.decoded && r.resumes < maxAttempts-1 && r.ctx.Err() == nil && retryable(err)
-}
-
-// Close implements io.Closer.
-func (r *resumer) Close() error { return r.body.Close() }

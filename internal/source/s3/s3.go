@@ -4,9 +4,11 @@ package s3
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -208,15 +210,44 @@ func (st *store) List(ctx context.Context, fn func(blob.Entry) error) error {
 	return nil
 }
 
-// Open implements blob.Store.
+// Open implements blob.Store. A body cut short by an error worth another
+// attempt (see retryable) goes on from the byte it reached, up to
+// maxAttempts-1 times: the rest is asked for with Range and If-Match on
+// the ETag the listing saw, so that it is the same object's (see
+// blob.Resume). The SDK retries requests, not the reading of a body.
 func (st *store) Open(ctx context.Context, e blob.Entry) (io.ReadCloser, error) {
 	c, err := st.clientOf(ctx)
 	if err != nil {
 		return nil, err
 	}
-	out, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(st.bucket), Key: aws.String(e.Key)})
-	if err != nil {
-		return nil, err
+	open := func(ctx context.Context, off int64) (io.ReadCloser, bool, error) {
+		in := &s3.GetObjectInput{Bucket: aws.String(st.bucket), Key: aws.String(e.Key)}
+		if off > 0 {
+			in.Range = aws.String("bytes=" + strconv.FormatInt(off, 10) + "-")
+			in.IfMatch = aws.String(e.Version)
+		}
+		out, err := c.GetObject(ctx, in)
+		if err != nil {
+			return nil, false, err
+		}
+		if off > 0 {
+			if err := blob.Resumed(aws.ToString(out.ContentRange), off); err != nil {
+				out.Body.Close()
+				return nil, false, fmt.Errorf("object %s: %w", e.Key, err)
+			}
+		}
+		return out.Body, e.Version != "", nil
 	}
-	return out.Body, nil
+	return blob.Resume(ctx, open, retryable, maxAttempts-1)
+}
+
+// retryable reports whether a body that broke off with err may be read on
+// with another request: a connection cut short, reset or refused, as the
+// SDK's own retryer judges its requests.
+func retryable(err error) bool {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	return errors.Is(err, io.ErrUnexpectedEOF) ||
+		retry.RetryableConnectionError{}.IsErrorRetryable(err) == aws.TrueTernary
 }

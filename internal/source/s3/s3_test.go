@@ -3,9 +3,12 @@ package s3
 import (
 	"bytes"
 	"fmt"
+	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -372,4 +375,104 @@ func TestLinkedPassesReadLocalCopies(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A body cut short is read on from the byte it reached, with If-Match on
+// the listed ETag, and the scan sees no break; a store that ignores Range
+// makes the Bucket read the object again from its start instead.
+func TestResume(t *testing.T) {
+	objects := map[string][]byte{}
+	for i := range 4 {
+		objects[fmt.Sprintf("logs/app-%d.log", i)] = blobtest.LogObject("app", "TXN-9000001", i, 256<<10)
+	}
+	b := server.bucket(t, objects, nil)
+	drv := testDriver()
+	scan := func(t *testing.T, url string) ([]sourcetest.Rec, []string) {
+		src, err := drv.Open(source.Spec{Location: "s3://" + b + "/logs/", Options: map[string]string{"endpoint": url}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var col sourcetest.Collector
+		if _, err := src.Scan(t.Context(), &source.Query{IDs: []string{"TXN-9000001", "TXN-1000007"}}, &col); err != nil {
+			t.Fatal(err)
+		}
+		return col.Records(), col.Warnings()
+	}
+	clean, _ := scan(t, server.srv.URL)
+	if len(clean) < 8 {
+		t.Fatalf("only %d records without faults", len(clean))
+	}
+	check := func(t *testing.T, got []sourcetest.Rec, warns []string) {
+		t.Helper()
+		if len(warns) > 0 {
+			t.Errorf("warnings: %q", warns)
+		}
+		if !slices.Equal(got, clean) {
+			t.Errorf("with cuts the source sent %d records, without %d, or other ones", len(got), len(clean))
+		}
+	}
+	// front passes requests on to target, after edit, and keeps the
+	// Range and If-Match headers of the reads it saw.
+	type read struct{ rng, ifMatch string }
+	front := func(t *testing.T, target string, edit func(*http.Request)) (string, func() []read) {
+		var mu sync.Mutex
+		var reads []read
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if isRead(r) {
+				mu.Lock()
+				reads = append(reads, read{r.Header.Get("Range"), r.Header.Get("If-Match")})
+				mu.Unlock()
+			}
+			edit(r)
+			out, err := http.NewRequestWithContext(r.Context(), r.Method, target+r.URL.RequestURI(), r.Body)
+			if err != nil {
+				panic(err)
+			}
+			out.Header = r.Header
+			resp, err := http.DefaultTransport.RoundTrip(out)
+			if err != nil {
+				panic(http.ErrAbortHandler)
+			}
+			defer resp.Body.Close()
+			maps.Copy(w.Header(), resp.Header)
+			w.WriteHeader(resp.StatusCode)
+			io.Copy(w, resp.Body)
+		}))
+		t.Cleanup(srv.Close)
+		return srv.URL, func() []read {
+			mu.Lock()
+			defer mu.Unlock()
+			return slices.Clone(reads)
+		}
+	}
+	t.Run("cut thrice", func(t *testing.T) {
+		p := blobtest.NewProxy(t, server.srv.URL, isRead)
+		p.Set(blobtest.Faults{Cut: func(_ string, n int) bool { return n < 3 }})
+		url, reads := front(t, p.URL, func(*http.Request) {})
+		got, warns := scan(t, url)
+		check(t, got, warns)
+		if cn := p.Counts(); cn.Cuts != 3*int64(len(objects)) {
+			t.Errorf("%d cuts, want 3 an object", cn.Cuts)
+		}
+		resumed := 0
+		for _, r := range reads() {
+			if r.rng == "" {
+				continue
+			}
+			resumed++
+			if !strings.HasPrefix(r.rng, "bytes=") || r.ifMatch == "" {
+				t.Errorf("a read went on with Range %q and If-Match %q, want both", r.rng, r.ifMatch)
+			}
+		}
+		if resumed != 3*len(objects) {
+			t.Errorf("%d reads went on from an offset, want 3 an object", resumed)
+		}
+	})
+	t.Run("range ignored", func(t *testing.T) {
+		p := blobtest.NewProxy(t, server.srv.URL, isRead)
+		p.Set(blobtest.Faults{Cut: func(_ string, n int) bool { return n == 0 }})
+		url, _ := front(t, p.URL, func(r *http.Request) { r.Header.Del("Range") })
+		got, warns := scan(t, url)
+		check(t, got, warns)
+	})
 }

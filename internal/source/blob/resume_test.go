@@ -1,0 +1,103 @@
+package blob
+
+import (
+	"context"
+	"errors"
+	"io"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// cutBody gives up to n bytes of its text, then fails with err.
+type cutBody struct {
+	r   io.Reader
+	err error
+}
+
+func (b *cutBody) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	if err == io.EOF {
+		return n, b.err
+	}
+	return n, err
+}
+
+func (b *cutBody) Close() error { return nil }
+
+func TestResume(t *testing.T) {
+	const text = "0123456789abcdefghijklmnopqrstuvwxyz"
+	errCut := io.ErrUnexpectedEOF
+	retryable := func(err error) bool { return errors.Is(err, io.ErrUnexpectedEOF) }
+	// store serves text from off, cut after every step bytes while cuts
+	// last; exact says what the opener answers.
+	type store struct {
+		step, cuts int
+		exact      bool
+		opens      []int64
+		refuse     bool // a read from an offset fails
+	}
+	opener := func(s *store) Opener {
+		return func(_ context.Context, off int64) (io.ReadCloser, bool, error) {
+			s.opens = append(s.opens, off)
+			if off > 0 && s.refuse {
+				return nil, false, errors.New("no range")
+			}
+			rest := text[off:]
+			if s.cuts > 0 && len(rest) > s.step {
+				s.cuts--
+				return &cutBody{strings.NewReader(rest[:s.step]), errCut}, s.exact, nil
+			}
+			return &cutBody{strings.NewReader(rest), io.EOF}, s.exact, nil
+		}
+	}
+	read := func(s *store, resumes int) (string, error) {
+		r, err := Resume(t.Context(), opener(s), retryable, resumes)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		b, err := io.ReadAll(r)
+		return string(b), err
+	}
+
+	s := &store{step: 10, cuts: 3, exact: true}
+	if got, err := read(s, 4); err != nil || got != text {
+		t.Errorf("three cuts, four resumes: %q, %v; want the whole text", got, err)
+	}
+	if want := []int64{0, 10, 20, 30}; !slices.Equal(s.opens, want) {
+		t.Errorf("opened at %v, want %v", s.opens, want)
+	}
+	for _, c := range []struct {
+		name string
+		s    *store
+		left int
+		want string
+	}{
+		{"resumes spent", &store{step: 10, cuts: 3, exact: true}, 2, text[:30]},
+		{"not exact", &store{step: 10, cuts: 1}, 4, text[:10]},
+		{"resume refused", &store{step: 10, cuts: 1, exact: true, refuse: true}, 4, text[:10]},
+	} {
+		got, err := read(c.s, c.left)
+		if got != c.want || !errors.Is(err, errCut) {
+			t.Errorf("%s: %q, %v; want %q and the cut", c.name, got, err, c.want)
+		}
+	}
+}
+
+func TestResumed(t *testing.T) {
+	for _, c := range []struct {
+		header string
+		off    int64
+		ok     bool
+	}{
+		{"bytes 100-199/200", 100, true},
+		{"bytes 0-199/200", 100, false},
+		{"", 100, false},
+		{"bytes */200", 100, false},
+	} {
+		if err := Resumed(c.header, c.off); (err == nil) != c.ok {
+			t.Errorf("Resumed(%q, %d) = %v", c.header, c.off, err)
+		}
+	}
+}
