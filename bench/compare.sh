@@ -2,7 +2,8 @@
 # Times pipetracker against ripgrep on a generated corpus.
 #
 # Usage: bench/compare.sh [--size 1GB] [--dir DIR] [--runs 10] [--warmup 2]
-#                         [--bin PATH] [--skip-double] [--keep-cache] [--strict]
+#                         [--bin PATH] [--skip-double] [--keep-cache|--small-pages]
+#                         [--strict]
 #
 #   --size SIZE     corpus size, uncompressed (default 1GB)
 #   --dir DIR       where the corpora live (default bench/out/SIZE); a corpus
@@ -13,6 +14,9 @@
 #   --skip-double   do not measure peak memory on a corpus of twice the size
 #   --keep-cache    warm the page cache without first dropping the corpus
 #                   from it (see below)
+#   --small-pages   drop the corpus and read it back 4 KiB at a time with
+#                   random-access advice, so that the kernel holds it in
+#                   small pieces: the slow state (needs python3)
 #   --strict        exit 1 when a target is missed
 #
 # It builds ./cmd/pipetracker and ./bench/gen, writes DIR/plain (every file
@@ -49,7 +53,8 @@
 # and read back, or just generated. So that runs compare whatever the
 # corpus went through, the script drops it from the cache (dd
 # iflag=nocache, after sync) and reads it back with cat: the state of logs
-# read from disk. --keep-cache skips the drop.
+# read from disk. --keep-cache skips the drop; --small-pages reads it back
+# in the small pieces of the slow state instead.
 #
 # It installs nothing; on Debian: apt-get install -y ripgrep hyperfine time jq
 # (jq is optional: without it the event counts are not checked).
@@ -70,6 +75,7 @@ runs=10
 warmup=2
 double=1
 keep_cache=0
+small_pages=0
 strict=0
 bin=""
 while [ $# -gt 0 ]; do
@@ -86,11 +92,18 @@ while [ $# -gt 0 ]; do
 	--bin=*) bin=${1#*=}; shift ;;
 	--skip-double) double=0; shift ;;
 	--keep-cache) keep_cache=1; shift ;;
+	--small-pages) small_pages=1; shift ;;
 	--strict) strict=1; shift ;;
 	-h | --help) usage; exit 0 ;;
 	*) echo "compare.sh: unknown argument: $1" >&2; usage >&2; exit 2 ;;
 	esac
 done
+if [ $keep_cache = 1 ] && [ $small_pages = 1 ]; then
+	echo "compare.sh: --keep-cache and --small-pages exclude each other" >&2
+	exit 2
+fi
+[ $small_pages = 0 ] || command -v python3 >/dev/null 2>&1 ||
+	{ echo "compare.sh: --small-pages needs python3" >&2; exit 2; }
 case "$runs$warmup" in
 *[!0-9]*) echo "compare.sh: --runs and --warmup take whole numbers" >&2; exit 2 ;;
 esac
@@ -194,7 +207,22 @@ cache_by_reading() {
 	fi
 	local before
 	before=$(filehuge)
-	find -H "$@" -type f -exec cat {} + >/dev/null
+	if [ "$small_pages" = 1 ]; then
+		# Without readahead, every page comes in on its own.
+		find -H "$@" -type f -print0 | python3 -c '
+import os, sys
+for p in sys.stdin.buffer.read().split(b"\0"):
+    if not p:
+        continue
+    fd = os.open(p, os.O_RDONLY)
+    os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_RANDOM)
+    while os.read(fd, 4096):
+        pass
+    os.close(fd)
+'
+	else
+		find -H "$@" -type f -exec cat {} + >/dev/null
+	fi
 	huge_mib=$((($(filehuge) - before) / 1024))
 }
 
@@ -203,7 +231,10 @@ filehuge() {
 	awk '/^FileHugePages:/ {print $2; f=1} END {if (!f) print 0}' /proc/meminfo 2>/dev/null || echo 0
 }
 
-if [ "$keep_cache" = 0 ]; then
+if [ "$small_pages" = 1 ]; then
+	cache_state="dropped, then read back 4 KiB at a time"
+	echo "page cache: dropping the corpus and reading it back in small pieces"
+elif [ "$keep_cache" = 0 ]; then
 	cache_state="dropped, then read back with cat"
 	echo "page cache: dropping the corpus and reading it back"
 else
