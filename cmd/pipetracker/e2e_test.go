@@ -307,6 +307,16 @@ func TestTraceFlags(t *testing.T) {
 	if !strings.Contains(fmt.Sprint(rep.Warnings), "max_files") {
 		t.Errorf("--max-files 1: no warning naming the limit: %+v", rep.Warnings)
 	}
+	rep, n = count(t, "--max-events", "2")
+	if n != 2 || keyed <= 2 {
+		t.Errorf("--max-events 2 kept %d events of %d, want 2", n, keyed)
+	}
+	if !strings.Contains(fmt.Sprint(rep.Warnings), "max_events 2 reached") {
+		t.Errorf("--max-events 2: no warning naming the limit: %+v", rep.Warnings)
+	}
+	if _, n := count(t, "--max-events", "0"); n != keyed {
+		t.Errorf("--max-events 0 kept %d events, want all %d", n, keyed)
+	}
 	if _, n := count(t, "--until", "2025-10-21T09:14:07.100Z"); n == 0 || n >= keyed {
 		t.Errorf("--until found %d events, want some but fewer than %d", n, keyed)
 	}

@@ -323,6 +323,7 @@ func traceOptions(cfg *config.Config, base []source.Spec, req server.Request, no
 		MaxLinkedIDs: cfg.MaxLinkedIDs,
 		MaxFiles:     cfg.Output.MaxFiles,
 		MaxFileBytes: int64(cfg.Output.MaxSizeMB) << 20,
+		MaxEvents:    cfg.MaxEvents,
 		Sources:      base,
 	}
 	if len(req.Keys) > 0 {

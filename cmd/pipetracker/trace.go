@@ -31,6 +31,7 @@ type traceFlags struct {
 	since     string
 	until     string
 	maxFiles  int
+	maxEvents int
 	maxSizeMB int
 	verbose   bool
 	noColor   bool
@@ -69,6 +70,7 @@ func traceCmd(e *env) *cobra.Command {
 	fl.StringVar(&f.until, "until", "", "only records at or before this time (RFC 3339 or a duration back from now)")
 	fl.IntVar(&f.maxFiles, "max-files", -1, "read at most this many files per source, newest first (0: no limit; overrides output.max_files)")
 	fl.IntVar(&f.maxSizeMB, "max-size-mb", -1, "skip files larger than this many MB (0: no limit; overrides output.max_size_mb)")
+	fl.IntVar(&f.maxEvents, "max-events", -1, "keep at most this many records, then stop with a warning (0: no limit; overrides max_events)")
 	fl.BoolVarP(&f.verbose, "verbose", "v", false, "show origins, raw records and the time of each stage")
 	fl.BoolVar(&f.noColor, "no-color", false, "never colour the output (also NO_COLOR)")
 	fl.BoolVar(&f.noRedact, "no-redact", false, "show personal data and credentials as logged (redaction is on by default)")
@@ -94,6 +96,10 @@ func (e *env) trace(cmd *cobra.Command, id string, f *traceFlags) error {
 		MaxLinkedIDs: cfg.MaxLinkedIDs,
 		MaxFiles:     cfg.Output.MaxFiles,
 		MaxFileBytes: int64(cfg.Output.MaxSizeMB) << 20,
+		MaxEvents:    cfg.MaxEvents,
+	}
+	if f.maxEvents >= 0 {
+		opt.MaxEvents = f.maxEvents
 	}
 	if len(f.keys) > 0 {
 		opt.Keys = f.keys

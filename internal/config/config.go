@@ -80,6 +80,9 @@ type Config struct {
 	MaxLinkDepth int
 	// MaxLinkedIDs bounds how many linked ids are added.
 	MaxLinkedIDs int
+	// MaxEvents bounds the records one trace keeps (0: no bound), so that
+	// a trace's memory stays bounded however often the id occurs.
+	MaxEvents int
 	// Server holds the settings of the HTTP API.
 	Server Server
 }
@@ -145,9 +148,14 @@ type Options struct {
 // maxFileSize is the largest configuration file Load and Parse accept.
 const maxFileSize = 1 << 20
 
+// DefaultMaxEvents is how many records a trace keeps unless max_events
+// says otherwise: about 200 MB of memory for a hot id's records, parsed.
+const DefaultMaxEvents = 100000
+
 // Default returns the built-in defaults: no log sources, the match keys
 // transaction_id, request_id and trace_id, text reports in ./output without
-// limits, link following on with depth 3 and at most 100 linked ids.
+// limits, link following on with depth 3 and at most 100 linked ids, and
+// at most DefaultMaxEvents records a trace.
 func Default() *Config {
 	return &Config{
 		MatchKeys:    []string{"transaction_id", "request_id", "trace_id"},
@@ -155,6 +163,7 @@ func Default() *Config {
 		FollowLinks:  true,
 		MaxLinkDepth: 3,
 		MaxLinkedIDs: 100,
+		MaxEvents:    DefaultMaxEvents,
 		Redaction:    Redaction{Enabled: true, Mode: "mask"},
 	}
 }

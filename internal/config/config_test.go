@@ -69,6 +69,7 @@ func TestSeedFilesLoad(t *testing.T) {
 				FollowLinks:       true,
 				MaxLinkDepth:      3,
 				MaxLinkedIDs:      100,
+				MaxEvents:         DefaultMaxEvents,
 				Redaction:         Redaction{Enabled: true, Mode: "mask"},
 			},
 		},
@@ -87,6 +88,7 @@ func TestSeedFilesLoad(t *testing.T) {
 				FollowLinks:       true,
 				MaxLinkDepth:      3,
 				MaxLinkedIDs:      100,
+				MaxEvents:         DefaultMaxEvents,
 				Redaction:         Redaction{Enabled: true, Mode: "mask"},
 			},
 		},
@@ -134,7 +136,7 @@ func TestProblems(t *testing.T) {
 		{
 			name: "unknown top-level key without a near one",
 			yaml: "colour: red\n",
-			want: []Problem{{f, 1, 1, "", `unknown field "colour"; known fields: log_sources, match_keys, output, verifier_endpoints, security, redaction, follow_links, max_link_depth, max_linked_ids, server`}},
+			want: []Problem{{f, 1, 1, "", `unknown field "colour"; known fields: log_sources, match_keys, output, verifier_endpoints, security, redaction, follow_links, max_link_depth, max_linked_ids, max_events, server`}},
 		},
 		{
 			name: "output key at the top level",
@@ -278,12 +280,13 @@ func TestProblems(t *testing.T) {
 		},
 		{
 			name: "negative limits",
-			yaml: "output:\n  max_files: -1\n  max_size_mb: -2\nmax_link_depth: -3\nmax_linked_ids: -4\n",
+			yaml: "output:\n  max_files: -1\n  max_size_mb: -2\nmax_link_depth: -3\nmax_linked_ids: -4\nmax_events: -5\n",
 			want: []Problem{
 				{f, 2, 14, "output.max_files", "must be a whole number ≥ 0, got -1"},
 				{f, 3, 16, "output.max_size_mb", "must be a whole number ≥ 0, got -2"},
 				{f, 4, 17, "max_link_depth", "must be a whole number ≥ 0, got -3"},
 				{f, 5, 17, "max_linked_ids", "must be a whole number ≥ 0, got -4"},
+				{f, 6, 13, "max_events", "must be a whole number ≥ 0, got -5"},
 			},
 		},
 		{
@@ -638,6 +641,7 @@ func TestEnvOverrides(t *testing.T) {
 				"PIPETRACKER_FOLLOW_LINKS":          "false",
 				"PIPETRACKER_MAX_LINK_DEPTH":        "1",
 				"PIPETRACKER_MAX_LINKED_IDS":        "2",
+				"PIPETRACKER_MAX_EVENTS":            "0",
 				"PIPETRACKER_SECURITY_ENCRYPT_LOGS": "true",
 				"PIPETRACKER_VERIFIER_ENDPOINTS":    "a=http://a/v, b = https://b/v",
 				"PIPETRACKER_SECURITY_SECRETS_DIR":  "/run/secrets",
@@ -655,6 +659,7 @@ func TestEnvOverrides(t *testing.T) {
 					FollowLinks:       false,
 					MaxLinkDepth:      1,
 					MaxLinkedIDs:      2,
+					MaxEvents:         0,
 					Redaction:         Redaction{Enabled: false, Mode: "hash"},
 				}
 				if !reflect.DeepEqual(c, want) {
@@ -689,6 +694,7 @@ func TestEnvOverrides(t *testing.T) {
 				"PIPETRACKER_FOLLOW_LINKS":          "maybe",
 				"PIPETRACKER_MAX_LINK_DEPTH":        "1.5",
 				"PIPETRACKER_MAX_LINKED_IDS":        "-1",
+				"PIPETRACKER_MAX_EVENTS":            "many",
 				"PIPETRACKER_SECURITY_ENCRYPT_LOGS": "on",
 				"PIPETRACKER_VERIFIER_ENDPOINTS":    "a=ftp://x,http://u:pw@h/v",
 			},
@@ -699,6 +705,7 @@ func TestEnvOverrides(t *testing.T) {
 				// Reading the variables, in the order they are applied.
 				{envFile, 0, 0, "PIPETRACKER_OUTPUT_MAX_FILES", `must be a whole number ≥ 0, got "ten"`},
 				{envFile, 0, 0, "PIPETRACKER_MAX_LINK_DEPTH", `must be a whole number ≥ 0, got "1.5"`},
+				{envFile, 0, 0, "PIPETRACKER_MAX_EVENTS", `must be a whole number ≥ 0, got "many"`},
 				{envFile, 0, 0, "PIPETRACKER_FOLLOW_LINKS", `must be true or false, got "maybe"`},
 				{envFile, 0, 0, "PIPETRACKER_SECURITY_ENCRYPT_LOGS", `must be true or false, got "on"`},
 				{envFile, 0, 0, "PIPETRACKER_VERIFIER_ENDPOINTS", `each item must be service=url, got "http://***@h/v"`},
@@ -837,6 +844,7 @@ func TestDefault(t *testing.T) {
 		FollowLinks:  true,
 		MaxLinkDepth: 3,
 		MaxLinkedIDs: 100,
+		MaxEvents:    100000,
 		Redaction:    Redaction{Enabled: true, Mode: "mask"},
 	}
 	if !reflect.DeepEqual(b, want) {

@@ -9,7 +9,7 @@ import (
 
 // The keys of each mapping of the schema, in the order they are documented.
 var (
-	topKeys      = []string{"log_sources", "match_keys", "output", "verifier_endpoints", "security", "redaction", "follow_links", "max_link_depth", "max_linked_ids", "server"}
+	topKeys      = []string{"log_sources", "match_keys", "output", "verifier_endpoints", "security", "redaction", "follow_links", "max_link_depth", "max_linked_ids", "max_events", "server"}
 	outputKeys   = []string{"format", "path", "max_files", "max_size_mb"}
 	securityKeys = []string{"encrypt_logs", "secrets_dir"}
 	sourceKeys   = []string{"location", "service", "timezone", "options"}
@@ -141,6 +141,8 @@ func (l *loader) decodeDocument(data []byte, c *Config) {
 			l.setInt(v, e.key, &c.MaxLinkDepth)
 		case "max_linked_ids":
 			l.setInt(v, e.key, &c.MaxLinkedIDs)
+		case "max_events":
+			l.setInt(v, e.key, &c.MaxEvents)
 		case "server":
 			l.decodeServer(v, c)
 		default:

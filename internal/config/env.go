@@ -21,6 +21,7 @@ const (
 	envFollowLinks       = "PIPETRACKER_FOLLOW_LINKS"
 	envMaxLinkDepth      = "PIPETRACKER_MAX_LINK_DEPTH"
 	envMaxLinkedIDs      = "PIPETRACKER_MAX_LINKED_IDS"
+	envMaxEvents         = "PIPETRACKER_MAX_EVENTS"
 	envEncryptLogs       = "PIPETRACKER_SECURITY_ENCRYPT_LOGS"
 	envVerifierEndpoints = "PIPETRACKER_VERIFIER_ENDPOINTS"
 	envSecretsDir        = "PIPETRACKER_SECURITY_SECRETS_DIR"
@@ -79,6 +80,7 @@ func (l *loader) applyEnv(c *Config) {
 		{envOutputMaxSizeMB, "output.max_size_mb", &c.Output.MaxSizeMB},
 		{envMaxLinkDepth, "max_link_depth", &c.MaxLinkDepth},
 		{envMaxLinkedIDs, "max_linked_ids", &c.MaxLinkedIDs},
+		{envMaxEvents, "max_events", &c.MaxEvents},
 	}
 	for _, s := range ints {
 		if v, w, ok := lookup(s.name); ok {

@@ -75,6 +75,7 @@ func (c *Config) Show() ([]byte, error) {
 		{Key: "follow_links", Value: c.FollowLinks},
 		{Key: "max_link_depth", Value: c.MaxLinkDepth},
 		{Key: "max_linked_ids", Value: c.MaxLinkedIDs},
+		{Key: "max_events", Value: c.MaxEvents},
 		{Key: "server", Value: c.Server.show()},
 	}
 	out, err := yaml.MarshalWithOptions(doc, yaml.Indent(2), yaml.IndentSequence(true))

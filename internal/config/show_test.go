@@ -84,6 +84,7 @@ func TestShowRoundTrip(t *testing.T) {
 		FollowLinks:  false,
 		MaxLinkDepth: 0,
 		MaxLinkedIDs: 7,
+		MaxEvents:    8,
 	}
 	tests := []struct {
 		name string

@@ -65,6 +65,12 @@ max_link_depth: 3
 # Environment: PIPETRACKER_MAX_LINKED_IDS.
 max_linked_ids: 100
 
+# max_events: the most records one trace keeps, so that its memory stays
+# bounded however often the id occurs (about 2 KB a record); the trace
+# stops there with a warning. 0: no limit. Flag: --max-events.
+# Environment: PIPETRACKER_MAX_EVENTS.
+max_events: 100000
+
 # output: how reports are written, and how much each source may read.
 output:
   # format: text, json, html, ndjson, csv or mermaid.

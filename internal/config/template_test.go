@@ -41,7 +41,7 @@ func TestInitTemplateDocumentsEverything(t *testing.T) {
 		}
 	}
 	for _, env := range []string{envLogSources, envMatchKeys, envOutputFormat, envOutputPath, envOutputMaxFiles, envOutputMaxSizeMB,
-		envFollowLinks, envMaxLinkDepth, envMaxLinkedIDs, envEncryptLogs, envVerifierEndpoints} {
+		envFollowLinks, envMaxLinkDepth, envMaxLinkedIDs, envMaxEvents, envEncryptLogs, envVerifierEndpoints} {
 		if !strings.Contains(text, env) {
 			t.Errorf("template does not name %s", env)
 		}

@@ -41,6 +41,7 @@ func (l *loader) validate(c *Config) {
 		{"output.max_size_mb", c.Output.MaxSizeMB},
 		{"max_link_depth", c.MaxLinkDepth},
 		{"max_linked_ids", c.MaxLinkedIDs},
+		{"max_events", c.MaxEvents},
 	} {
 		if s.v < 0 {
 			l.report(s.field, fmt.Sprintf("must be a whole number ≥ 0, got %d", s.v))

@@ -55,6 +55,11 @@ type Options struct {
 	Since, Until time.Time
 	MaxFiles     int
 	MaxFileBytes int64
+	// MaxEvents bounds the records the trace keeps, so that its memory
+	// stays bounded however often the id occurs; 0 means no bound. The
+	// scan stops when it is reached, with a warning, and every source
+	// scanning then counts as truncated.
+	MaxEvents int
 	// Concurrency is how many sources are scanned at once; 0 means
 	// GOMAXPROCS, at least 4.
 	Concurrency int
@@ -68,6 +73,9 @@ type Options struct {
 	// found would be allocated on the heap.
 	Precheck func(ev trace.Event) (clean bool)
 }
+
+// errFull stops the sources' scans when MaxEvents records are kept.
+var errFull = errors.New("max_events reached")
 
 // Engine traces ids over the sources its registry can open. It holds no
 // state between traces and is safe for concurrent use.
@@ -137,7 +145,7 @@ func (e *Engine) Trace(ctx context.Context, id string, opt Options) (*trace.Repo
 	for {
 		// Each pass asks for the ids added since the last one began; the
 		// sources that took them while they scanned skip what they did.
-		for r.asked < len(r.search) {
+		for r.asked < len(r.search) && !r.full {
 			ids := slices.Clone(r.search[r.asked:])
 			r.asked = len(r.search)
 			if err := r.pass(ctx, ids); err != nil {
@@ -232,6 +240,10 @@ type run struct {
 	byDepth  [][]string
 	learned  int // linked ids added while scanning, bounded by MaxLinkedIDs
 	parseDur time.Duration
+	// full is set when MaxEvents candidates are kept; stop then ends the
+	// pass that is running.
+	full bool
+	stop context.CancelCauseFunc
 
 	// What settle decided: the linked ids in order of discovery, all ids
 	// of the trace by value, and whether more were seen than followed.
@@ -302,7 +314,12 @@ func (r *run) pass(ctx context.Context, ids []string) error {
 	if limit <= 0 {
 		limit = max(runtime.GOMAXPROCS(0), 4)
 	}
-	g, gctx := errgroup.WithContext(ctx)
+	pctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	r.mu.Lock()
+	r.stop = stop
+	r.mu.Unlock()
+	g, gctx := errgroup.WithContext(pctx)
 	g.SetLimit(limit)
 	for i, o := range r.srcs {
 		if o.src == nil || o.stats.Failed {
@@ -344,8 +361,8 @@ func (r *run) scanOne(ctx context.Context, i int, o *opened, ids []string) {
 		s.Files, s.Bytes, s.Skipped, s.SkippedBy = st.Files, st.Bytes, st.Skipped, st.SkippedBy
 		s.Since, s.Until = st.Since, st.Until
 	}
-	s.Truncated = s.Truncated || st.Truncated
-	if err != nil && ctx.Err() == nil {
+	s.Truncated = s.Truncated || st.Truncated || r.full
+	if err != nil && ctx.Err() == nil && !errors.Is(err, errFull) {
 		r.fail(i, fmt.Errorf("%s: %w", o.name, err))
 	}
 }
@@ -409,8 +426,19 @@ func (out *output) Record(rec *source.Record) error {
 	if !ok {
 		return nil
 	}
+	if r.full {
+		return errFull
+	}
 	if r.seenBefore(out.idx, rec.Path, rec.Line) {
 		return nil
+	}
+	if r.opt.MaxEvents > 0 && r.cands.n >= r.opt.MaxEvents {
+		r.full = true
+		r.report.Warnings = append(r.report.Warnings, trace.Warning{
+			Message: fmt.Sprintf("max_events %d reached: the trace stopped there and holds the records found until then, which need not be the earliest; narrow it with --since/--until or raise --max-events (0 for no limit)", r.opt.MaxEvents),
+		})
+		r.stop(errFull)
+		return errFull
 	}
 	if !ev.Time.IsZero() {
 		r.focus.CompareAndSwap(0, ev.Time.UnixNano())
@@ -617,7 +645,7 @@ func (r *run) settle() bool {
 		}
 		ids = next
 	}
-	if more {
+	if more && !r.full {
 		return true
 	}
 	// Keep the events of the trace, matched, in order of arrival.
