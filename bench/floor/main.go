@@ -22,7 +22,9 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"unsafe"
 
+	"github.com/pipetracker/pipetracker/internal/render"
 	"github.com/pipetracker/pipetracker/internal/source"
 	"github.com/pipetracker/pipetracker/internal/source/all"
 )
@@ -103,9 +105,10 @@ func run(loc, id string) error {
 // chunk is how many records one worker encodes at a time.
 const chunk = 512
 
-// encode writes the records as JSON strings separated by ",\n". Chunks
-// are encoded on every core, at most two per core held at once, into
-// buffers that are used again, and written in order.
+// encode writes the records as JSON strings, as the JSON report writes
+// strings, separated by ",\n". Chunks are encoded on every core, at most
+// two per core held at once, into buffers that are used again, and
+// written in order.
 func encode(w *bufio.Writer, recs []kept) {
 	workers := max(1, runtime.GOMAXPROCS(0))
 	chunks := (len(recs) + chunk - 1) / chunk
@@ -125,7 +128,7 @@ func encode(w *bufio.Writer, recs []kept) {
 					if j > 0 {
 						b = append(b, ",\n"...)
 					}
-					b = appendString(b, recs[j].data)
+					b = render.AppendJSONString(b, unsafe.String(unsafe.SliceData(recs[j].data), len(recs[j].data)))
 				}
 				results[i] <- b
 			}()
@@ -136,32 +139,4 @@ func encode(w *bufio.Writer, recs []kept) {
 		w.Write(b)
 		free <- b
 	}
-}
-
-const hex = "0123456789abcdef"
-
-// appendString appends s as a JSON string: quotes, backslashes and
-// control bytes escaped, everything else as it is.
-func appendString(b, s []byte) []byte {
-	b = append(b, '"')
-	start := 0
-	for i, c := range s {
-		if c >= 0x20 && c != '"' && c != '\\' {
-			continue
-		}
-		b = append(b, s[start:i]...)
-		switch c {
-		case '"', '\\':
-			b = append(b, '\\', c)
-		case '\n':
-			b = append(b, '\\', 'n')
-		case '\t':
-			b = append(b, '\\', 't')
-		default:
-			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&15])
-		}
-		start = i + 1
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
 }

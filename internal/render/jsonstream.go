@@ -167,7 +167,7 @@ func appendEvent(b []byte, e *trace.Event) []byte {
 }
 
 func appendKeyString(b []byte, key, s string) []byte {
-	return appendJSONString(append(b, key...), s)
+	return AppendJSONString(append(b, key...), s)
 }
 
 // appendValue appends v as encoding/json would at the given depth of
@@ -178,7 +178,7 @@ func appendValue(b []byte, v any, depth int) []byte {
 	case nil:
 		return append(b, "null"...)
 	case string:
-		return appendJSONString(b, v)
+		return AppendJSONString(b, v)
 	case json.Number:
 		if v == "" {
 			return append(b, '0')
@@ -204,7 +204,7 @@ func appendValue(b []byte, v any, depth int) []byte {
 				b = append(b, ',')
 			}
 			b = appendIndent(b, depth+1)
-			b = appendJSONString(b, k)
+			b = AppendJSONString(b, k)
 			b = append(b, ": "...)
 			b = appendValue(b, v[k], depth+1)
 		}
@@ -235,7 +235,7 @@ func appendMarshalled(b []byte, v any, depth int) []byte {
 	enc.SetEscapeHTML(false)
 	enc.SetIndent(string(spaces(2*depth)), "  ")
 	if err := enc.Encode(v); err != nil {
-		return appendJSONString(b, fmt.Sprintf("%v", v))
+		return AppendJSONString(b, fmt.Sprintf("%v", v))
 	}
 	return append(b, bytes.TrimSuffix(buf.Bytes(), []byte("\n"))...)
 }
@@ -328,9 +328,10 @@ func plainRun(s string) int {
 	return i
 }
 
-// appendJSONString appends s quoted as encoding/json does without HTML
+// AppendJSONString appends s quoted as encoding/json does without HTML
 // escaping: invalid UTF-8 becomes U+FFFD, U+2028 and U+2029 are escaped.
-func appendJSONString(b []byte, s string) []byte {
+// It is how the JSON report writes every string.
+func AppendJSONString(b []byte, s string) []byte {
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {

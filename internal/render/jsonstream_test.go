@@ -117,7 +117,7 @@ func TestJSONStringAsEncodingJSON(t *testing.T) {
 		if err := enc.Encode(s); err != nil {
 			t.Fatal(err)
 		}
-		if got := string(appendJSONString(nil, s)); got != strings.TrimSuffix(want.String(), "\n") {
+		if got := string(AppendJSONString(nil, s)); got != strings.TrimSuffix(want.String(), "\n") {
 			t.Fatalf("case %d, %q:\ngot  %s\nwant %s", i, s, got, want.String())
 		}
 	}

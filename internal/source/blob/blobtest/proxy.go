@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -32,6 +33,9 @@ type Faults struct {
 	Cut  func(path string, n int) bool
 	Slow func(path string, n int) bool
 	Fail func(path string) bool
+	// Edit changes each object read before it is forwarded: a store that
+	// ignores a header, say.
+	Edit func(*http.Request)
 }
 
 // Counts are the requests a Proxy saw and what it did to them.
@@ -55,6 +59,7 @@ type Proxy struct {
 	faults Faults
 	seen   map[string]int
 	rng    *rand.Rand
+	heads  []http.Header // of the object reads, as they came
 
 	requests, reads, errors, cuts, slow, failed atomic.Int64
 }
@@ -105,6 +110,14 @@ func (p *Proxy) Set(f Faults) {
 	p.seen = make(map[string]int)
 }
 
+// ReadHeaders returns the headers of the object reads the proxy saw, in
+// order, as the client sent them.
+func (p *Proxy) ReadHeaders() []http.Header {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Clone(p.heads)
+}
+
 // Counts returns what the proxy saw since it started.
 func (p *Proxy) Counts() Counts {
 	return Counts{
@@ -123,6 +136,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if read {
 		n = p.seen[r.URL.Path]
 		p.seen[r.URL.Path]++
+		p.heads = append(p.heads, r.Header.Clone())
 	}
 	roll := p.rng.Float64()
 	p.mu.Unlock()
@@ -154,6 +168,9 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	out := r.Clone(r.Context())
 	out.URL.Scheme, out.URL.Host = p.target.Scheme, p.target.Host
 	out.RequestURI = ""
+	if read && f.Edit != nil {
+		f.Edit(out)
+	}
 	resp, err := p.tr.RoundTrip(out)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadGateway)
