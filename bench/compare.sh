@@ -35,7 +35,8 @@
 #   7. rg -F -c TXN-HOT PLAIN vs  bench/floor on TXN-HOT: the least work a
 #      trace can do with the same scanner (keep the records, order them by
 #      origin, write them as JSON strings; no parsing), a bound from below
-#      for 5 (reported, not judged)
+#      for 5 (reported, not judged), and again with --parse (each record
+#      parsed as a trace parses it, ordered by time)
 #   8. the two hot-id commands against each other, in three runs of
 #      alternating order: the share of the trace's time (and CPU time) that
 #      redaction takes
@@ -334,6 +335,7 @@ bench gzip-follow "$(shell_words rg -z -F -c "$id" "$gz")" "$(shell_words "$pt" 
 bench hot-nofollow "$(shell_words rg -F -c "$hot" "$plain")" "$(shell_words "$pt" "${a_hot[@]}")"
 bench hot-noredact "$(shell_words rg -F -c "$hot" "$plain")" "$(shell_words "$pt" "${a_hot_noredact[@]}")"
 bench hot-floor "$(shell_words rg -F -c "$hot" "$plain")" "$(shell_words "$tmp/floor" --source "$plain" --id "$hot")"
+bench hot-floor-parse "$(shell_words rg -F -c "$hot" "$plain")" "$(shell_words "$tmp/floor" --source "$plain" --id "$hot" --parse)"
 
 # The cost of redaction (on by default) on the hot id, whose 52,000 events
 # make it the worst case. The difference is a few percent of the time, less
@@ -408,9 +410,10 @@ summary="$results/summary-$(date -u +%Y%m%dT%H%M%SZ).txt"
 		hot-nofollow) limit=1.5 note="" ;;
 		hot-noredact) limit=1.5 note=" (redaction off)" ;;
 		hot-floor) limit=1.5 note=" (bench/floor: no parsing; a bound from below for hot-nofollow)" ;;
+		hot-floor-parse) limit=1.5 note=" (bench/floor --parse: the same, each record parsed and ordered by time)" ;;
 		esac
 		v=$(verdict "$ratio" "$limit")
-		[ "$name" = hot-floor ] && v=reported
+		case $name in hot-floor*) v=reported ;; esac
 		printf '%-16s %9ss %17ss %7sx %7sx  %s%s\n' "$name" "$rgm" "$ptm" "$ratio" "$limit" "$v" "$note"
 	done
 	read -r red_off red_on red_share red_cpu <<<"$redaction"
