@@ -22,6 +22,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"runtime"
 	"slices"
@@ -84,20 +85,23 @@ func main() {
 		fmt.Fprintln(os.Stderr, "usage: floor --source DIR --id ID [--parse]")
 		os.Exit(2)
 	}
-	if err := run(*loc, *id, *parse); err != nil {
+	n, err := run(os.Stdout, *loc, *id, *parse)
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "floor:", err)
 		os.Exit(1)
 	}
+	fmt.Fprintf(os.Stderr, "floor: %d records\n", n)
 }
 
-func run(loc, id string, parse bool) error {
+// run writes to out the records of loc that hold id, and returns how many.
+func run(out io.Writer, loc, id string, parse bool) (int, error) {
 	src, err := all.Registry(os.Stdin, os.Getenv).Open(source.Spec{Location: loc})
 	if err != nil {
-		return err
+		return 0, err
 	}
 	k := &keeper{parse: parse}
 	if _, err := src.Scan(context.Background(), &source.Query{IDs: []string{id}}, k); err != nil {
-		return err
+		return 0, err
 	}
 	slices.SortFunc(k.recs, func(a, b kept) int {
 		if c := cmp.Compare(a.at, b.at); c != 0 {
@@ -109,15 +113,11 @@ func run(loc, id string, parse bool) error {
 		return cmp.Compare(a.line, b.line)
 	})
 
-	w := bufio.NewWriterSize(os.Stdout, 1<<20)
+	w := bufio.NewWriterSize(out, 1<<20)
 	w.WriteString("[\n")
 	encode(w, k.recs)
 	w.WriteString("\n]\n")
-	if err := w.Flush(); err != nil {
-		return err
-	}
-	fmt.Fprintf(os.Stderr, "floor: %d records\n", len(k.recs))
-	return nil
+	return len(k.recs), w.Flush()
 }
 
 // chunk is how many records one worker encodes at a time.
