@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -261,16 +260,9 @@ func TestEmulatorEndpoint(t *testing.T) {
 }
 
 // TestResume cuts reads of objects short: a read broken off goes on from
-// where it stopped, with no record lost or sent twice and no warning,
-// even when every object is cut three times over (more than the two whole
-// reads the bucket scan tries); and a server that answers the rest of an
-// object with the whole of it is not taken at its word.
+// where it stopped, in the same generation (see blobtest.RunResume).
 func TestResume(t *testing.T) {
-	objects := map[string][]byte{}
-	for i := range 4 {
-		objects[fmt.Sprintf("logs/app-%d.log", i)] = blobtest.LogObject("app", "TXN-9000001", i, 256<<10)
-	}
-	b := server.bucket(t, objects, nil)
+	b := server.bucket(t, blobtest.ResumeObjects(), nil)
 	drv := testDriver("gs")
 	scan := func(t *testing.T, url string) ([]sourcetest.Rec, []string) {
 		emulate(t, url)
@@ -280,40 +272,10 @@ func TestResume(t *testing.T) {
 		}
 		defer src.(*Source).Close()
 		var col sourcetest.Collector
-		if _, err := src.Scan(t.Context(), &source.Query{IDs: []string{"TXN-9000001", "TXN-1000007"}}, &col); err != nil {
+		if _, err := src.Scan(t.Context(), &source.Query{IDs: blobtest.ResumeIDs}, &col); err != nil {
 			t.Fatal(err)
 		}
 		return col.Records(), col.Warnings()
 	}
-	clean, _ := scan(t, server.srv.URL())
-	if len(clean) < 8 {
-		t.Fatalf("only %d records without faults", len(clean))
-	}
-	check := func(t *testing.T, got []sourcetest.Rec, warns []string) {
-		t.Helper()
-		if len(warns) > 0 {
-			t.Errorf("warnings: %q", warns)
-		}
-		if !slices.Equal(got, clean) {
-			t.Errorf("with cuts the source sent %d records, without %d, or other ones", len(got), len(clean))
-		}
-	}
-	t.Run("cut thrice", func(t *testing.T) {
-		p := blobtest.NewProxy(t, server.srv.URL(), isRead)
-		p.Set(blobtest.Faults{Cut: func(_ string, n int) bool { return n < 3 }})
-		got, warns := scan(t, p.URL)
-		check(t, got, warns)
-		if cn := p.Counts(); cn.Cuts != 3*int64(len(objects)) {
-			t.Errorf("%d cuts, want 3 an object", cn.Cuts)
-		}
-	})
-	t.Run("range ignored", func(t *testing.T) {
-		p := blobtest.NewProxy(t, server.srv.URL(), isRead)
-		p.Set(blobtest.Faults{
-			Cut:  func(_ string, n int) bool { return n == 0 },
-			Edit: func(r *http.Request) { r.Header.Del("Range") },
-		})
-		got, warns := scan(t, p.URL)
-		check(t, got, warns)
-	})
+	blobtest.RunResume(t, server.srv.URL(), isRead, scan, nil)
 }

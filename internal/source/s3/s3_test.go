@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -375,15 +374,11 @@ func TestLinkedPassesReadLocalCopies(t *testing.T) {
 	}
 }
 
-// A body cut short is read on from the byte it reached, with If-Match on
-// the listed ETag, and the scan sees no break; a store that ignores Range
-// makes the Bucket read the object again from its start instead.
+// A body cut short is read on from the byte it reached, with Range and
+// If-Match on the listed ETag, and the scan sees no break; a store that
+// ignores Range makes the Bucket read the object again from its start.
 func TestResume(t *testing.T) {
-	objects := map[string][]byte{}
-	for i := range 4 {
-		objects[fmt.Sprintf("logs/app-%d.log", i)] = blobtest.LogObject("app", "TXN-9000001", i, 256<<10)
-	}
-	b := server.bucket(t, objects, nil)
+	b := server.bucket(t, blobtest.ResumeObjects(), nil)
 	drv := testDriver()
 	scan := func(t *testing.T, url string) ([]sourcetest.Rec, []string) {
 		src, err := drv.Open(source.Spec{Location: "s3://" + b + "/logs/", Options: map[string]string{"endpoint": url}})
@@ -391,54 +386,14 @@ func TestResume(t *testing.T) {
 			t.Fatal(err)
 		}
 		var col sourcetest.Collector
-		if _, err := src.Scan(t.Context(), &source.Query{IDs: []string{"TXN-9000001", "TXN-1000007"}}, &col); err != nil {
+		if _, err := src.Scan(t.Context(), &source.Query{IDs: blobtest.ResumeIDs}, &col); err != nil {
 			t.Fatal(err)
 		}
 		return col.Records(), col.Warnings()
 	}
-	clean, _ := scan(t, server.srv.URL)
-	if len(clean) < 8 {
-		t.Fatalf("only %d records without faults", len(clean))
-	}
-	check := func(t *testing.T, got []sourcetest.Rec, warns []string) {
-		t.Helper()
-		if len(warns) > 0 {
-			t.Errorf("warnings: %q", warns)
+	blobtest.RunResume(t, server.srv.URL, isRead, scan, func(t *testing.T, h http.Header) {
+		if rng, ifMatch := h.Get("Range"), h.Get("If-Match"); !strings.HasPrefix(rng, "bytes=") || ifMatch == "" {
+			t.Errorf("a read went on with Range %q and If-Match %q, want both", rng, ifMatch)
 		}
-		if !slices.Equal(got, clean) {
-			t.Errorf("with cuts the source sent %d records, without %d, or other ones", len(got), len(clean))
-		}
-	}
-	t.Run("cut thrice", func(t *testing.T) {
-		p := blobtest.NewProxy(t, server.srv.URL, isRead)
-		p.Set(blobtest.Faults{Cut: func(_ string, n int) bool { return n < 3 }})
-		got, warns := scan(t, p.URL)
-		check(t, got, warns)
-		if cn := p.Counts(); cn.Cuts != 3*int64(len(objects)) {
-			t.Errorf("%d cuts, want 3 an object", cn.Cuts)
-		}
-		resumed := 0
-		for _, h := range p.ReadHeaders() {
-			rng, ifMatch := h.Get("Range"), h.Get("If-Match")
-			if rng == "" {
-				continue
-			}
-			resumed++
-			if !strings.HasPrefix(rng, "bytes=") || ifMatch == "" {
-				t.Errorf("a read went on with Range %q and If-Match %q, want both", rng, ifMatch)
-			}
-		}
-		if resumed != 3*len(objects) {
-			t.Errorf("%d reads went on from an offset, want 3 an object", resumed)
-		}
-	})
-	t.Run("range ignored", func(t *testing.T) {
-		p := blobtest.NewProxy(t, server.srv.URL, isRead)
-		p.Set(blobtest.Faults{
-			Cut:  func(_ string, n int) bool { return n == 0 },
-			Edit: func(r *http.Request) { r.Header.Del("Range") },
-		})
-		got, warns := scan(t, p.URL)
-		check(t, got, warns)
 	})
 }

@@ -132,3 +132,77 @@ func RunFaults(t *testing.T, c *Corpus, target string, isRead func(*http.Request
 		}
 	})
 }
+
+// ResumeObjects are the objects RunResume expects in the store, under
+// "logs/": four logs of 256 KiB, with records of TXN-9000001 and
+// TXN-1000007.
+func ResumeObjects() map[string][]byte {
+	objects := map[string][]byte{}
+	for i := range 4 {
+		objects[fmt.Sprintf("logs/app-%d.log", i)] = LogObject("app", "TXN-9000001", i, 256<<10)
+	}
+	return objects
+}
+
+// ResumeIDs are the ids RunResume's scan must ask for.
+var ResumeIDs = []string{"TXN-9000001", "TXN-1000007"}
+
+// RunResume cuts the reads of ResumeObjects, stored in the server at
+// target, short through a Proxy. scan reads the store at url (the server
+// itself, or the proxy) for ResumeIDs and returns the records and
+// warnings.
+//
+// A read broken off must go on from where it stopped, with no record lost
+// or sent twice and no warning, even when every object is cut three times
+// over (more than the two whole reads the Bucket tries); resumed, when not
+// nil, checks the headers of each read that went on from an offset. And a
+// store that answers the rest of an object with the whole of it (Range
+// dropped on the way) must not be taken at its word: the Bucket then reads
+// the object again, with the same answer.
+func RunResume(t *testing.T, target string, isRead func(*http.Request) bool, scan func(t *testing.T, url string) ([]sourcetest.Rec, []string), resumed func(t *testing.T, h http.Header)) {
+	objects := len(ResumeObjects())
+	clean, _ := scan(t, target)
+	if len(clean) < 8 {
+		t.Fatalf("only %d records without faults", len(clean))
+	}
+	check := func(t *testing.T, got []sourcetest.Rec, warns []string) {
+		t.Helper()
+		if len(warns) > 0 {
+			t.Errorf("warnings: %q", warns)
+		}
+		if !slices.Equal(got, clean) {
+			t.Errorf("with cuts the source sent %d records, without %d, or other ones", len(got), len(clean))
+		}
+	}
+	t.Run("cut thrice", func(t *testing.T) {
+		p := NewProxy(t, target, isRead)
+		p.Set(Faults{Cut: func(_ string, n int) bool { return n < 3 }})
+		got, warns := scan(t, p.URL)
+		check(t, got, warns)
+		if cn := p.Counts(); cn.Cuts != 3*int64(objects) {
+			t.Errorf("%d cuts, want 3 an object", cn.Cuts)
+		}
+		n := 0
+		for _, h := range p.ReadHeaders() {
+			if h.Get("Range") == "" {
+				continue
+			}
+			n++
+			if resumed != nil {
+				resumed(t, h)
+			}
+		}
+		if n != 3*objects {
+			t.Errorf("%d reads went on from an offset, want 3 an object", n)
+		}
+	})
+	t.Run("range ignored", func(t *testing.T) {
+		p := NewProxy(t, target, isRead)
+		p.Set(Faults{
+			Cut:  func(_ string, n int) bool { return n == 0 },
+			Edit: func(r *http.Request) { r.Header.Del("Range") },
+		})
+		got, warns := scan(t, p.URL)
+		check(t, got, warns)
+	})
+}
