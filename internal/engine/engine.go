@@ -58,7 +58,7 @@ type Options struct {
 	// MaxEvents bounds the records the trace keeps, so that its memory
 	// stays bounded however often the id occurs; 0 means no bound. The
 	// scan stops when it is reached, with a warning, and every source
-	// scanning then counts as truncated.
+	// whose scan that stopped counts as truncated.
 	MaxEvents int
 	// Concurrency is how many sources are scanned at once; 0 means
 	// GOMAXPROCS, at least 4.
@@ -361,7 +361,9 @@ func (r *run) scanOne(ctx context.Context, i int, o *opened, ids []string) {
 		s.Files, s.Bytes, s.Skipped, s.SkippedBy = st.Files, st.Bytes, st.Skipped, st.SkippedBy
 		s.Since, s.Until = st.Since, st.Until
 	}
-	s.Truncated = s.Truncated || st.Truncated || r.full
+	// Stopped by max_events: the source's scan ended with the stop, not
+	// by itself.
+	s.Truncated = s.Truncated || st.Truncated || r.full && err != nil
 	if err != nil && ctx.Err() == nil && !errors.Is(err, errFull) {
 		r.fail(i, fmt.Errorf("%s: %w", o.name, err))
 	}

@@ -84,4 +84,32 @@ func TestTraceMaxEvents(t *testing.T) {
 	if passes < 2 {
 		t.Errorf("no bound: %d passes, want the links followed", passes)
 	}
+
+	// A source whose scan ended by itself, with no error, is not
+	// truncated, even when it ends after the bound was reached: this one
+	// has nothing to send and returns when the pass is stopped.
+	reg2 := source.NewRegistry(file.Driver(), source.Driver{Scheme: "idle", Open: func(source.Spec) (source.Source, error) {
+		return idleSource{}, nil
+	}})
+	rep, err := New(reg2).Trace(context.Background(), "T-HOT", Options{
+		Sources:     []source.Spec{{Location: "idle://x"}, {Location: dir}},
+		Keys:        []string{"transaction_id"},
+		MaxEvents:   1500,
+		Concurrency: 2,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := rep.Stats.Sources; len(rep.Trace.Events) != 1500 || st[0].Truncated || !st[1].Truncated || st[0].Failed || st[1].Failed {
+		t.Errorf("two sources: %d events, sources %+v; want 1500, the idle one whole, the files truncated", len(rep.Trace.Events), st)
+	}
+}
+
+// idleSource finds nothing, and ends its scan without error once the
+// pass is stopped.
+type idleSource struct{}
+
+func (idleSource) Scan(ctx context.Context, _ *source.Query, _ source.Output) (source.Stats, error) {
+	<-ctx.Done()
+	return source.Stats{Files: 1}, nil
 }
