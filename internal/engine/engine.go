@@ -164,7 +164,8 @@ func (e *Engine) Trace(ctx context.Context, id string, opt Options) (*trace.Repo
 	}
 
 	asmStart := time.Now()
-	r.report.Trace = trace.Assemble(id, r.events)
+	r.report.Trace = trace.AssembleOwned(id, r.events)
+	r.events = nil
 	r.report.LinkedIDs = r.linkedList()
 	if t := &r.report.Trace; t.Untimed > 0 {
 		at := make([]string, 0, len(t.UntimedAt))

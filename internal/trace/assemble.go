@@ -13,7 +13,7 @@ const maxUntimedAt = 5
 
 // Assemble orders events and builds the trace of id. It is pure: no I/O,
 // no clock. It sorts a copy; events itself is left as it was (the events'
-// Fields maps are shared, not copied).
+// Fields maps are shared, not copied); see AssembleOwned.
 //
 // Events are ordered by time; ties keep the order of origin (Source, then
 // Path, then Line, then the order in events). An event without a time
@@ -31,15 +31,18 @@ const maxUntimedAt = 5
 // untimed. Start and End are the first and last event times, zero when no
 // event has a time. Events, Services and Hops are never nil.
 func Assemble(id string, events []Event) Trace {
+	return AssembleOwned(id, slices.Clone(events))
+}
+
+// AssembleOwned is Assemble for a caller that has no further use for
+// events: it orders them in place and keeps them as the trace's Events,
+// instead of a copy (a hot id's tens of thousands of events are megabytes).
+func AssembleOwned(id string, events []Event) Trace {
 	t := Trace{
 		ID:       id,
-		Events:   make([]Event, 0, len(events)),
 		Services: []Service{},
 	}
 	timeline, byOrigin := order(events)
-	for _, i := range timeline {
-		t.Events = append(t.Events, events[i])
-	}
 	for _, i := range byOrigin {
 		if events[i].Time.IsZero() {
 			t.Untimed++
@@ -47,6 +50,11 @@ func Assemble(id string, events []Event) Trace {
 				t.UntimedAt = append(t.UntimedAt, events[i].Origin)
 			}
 		}
+	}
+	permute(events, timeline)
+	t.Events = events
+	if t.Events == nil {
+		t.Events = []Event{}
 	}
 
 	// One hop per change of service: counted first, the hops (tens of
@@ -100,6 +108,29 @@ func Assemble(id string, events []Event) Trace {
 		}
 	}
 	return t
+}
+
+// permute puts events in the order of at (events[at[0]] first), moving
+// each event once: every cycle of the permutation is followed from its
+// first position. at is used up.
+func permute(events []Event, at []int) {
+	for start := range at {
+		if at[start] < 0 {
+			continue
+		}
+		held := events[start]
+		j := start
+		for {
+			k := at[j]
+			at[j] = -1
+			if k == start {
+				events[j] = held
+				break
+			}
+			events[j] = events[k]
+			j = k
+		}
+	}
 }
 
 // order returns the indexes of events in timeline order and in order of

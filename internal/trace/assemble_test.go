@@ -3,6 +3,7 @@ package trace
 import (
 	"cmp"
 	"fmt"
+	"math/rand/v2"
 	"reflect"
 	"slices"
 	"testing"
@@ -338,6 +339,38 @@ func TestAssembleLeavesInputAlone(t *testing.T) {
 	got.Events[0].Message = "changed"
 	if events[2].Message == "changed" || events[0].Message == "changed" {
 		t.Fatal("the trace's events share the input's backing array")
+	}
+}
+
+// AssembleOwned orders the events it is given in place, to the same
+// trace as Assemble, whatever the permutation's cycles.
+func TestAssembleOwned(t *testing.T) {
+	for seed := range uint64(20) {
+		rng := rand.New(rand.NewPCG(seed, 7))
+		var events []Event
+		for i := range 1 + rng.IntN(3000) {
+			at := rng.IntN(500)
+			if rng.IntN(9) == 0 {
+				at = untimed
+			}
+			events = append(events, ev(fmt.Sprint("s", rng.IntN(2)), fmt.Sprint("f", rng.IntN(5), ".log"), int64(i), at, fmt.Sprint("svc", rng.IntN(4)), LevelInfo))
+		}
+		timeline, _ := order(events)
+		want := make([]Event, 0, len(events)) // the order, by copying
+		for _, i := range timeline {
+			want = append(want, events[i])
+		}
+		owned := slices.Clone(events)
+		got := AssembleOwned("x", owned)
+		if &got.Events[0] != &owned[0] {
+			t.Fatal("AssembleOwned copied the events")
+		}
+		if !reflect.DeepEqual(got.Events, want) {
+			t.Fatalf("seed %d: events in place differ from the order:\n%q\n%q", seed, labels(got.Events), labels(want))
+		}
+	}
+	if got := AssembleOwned("x", nil); got.Events == nil || len(got.Events) != 0 {
+		t.Errorf("no events: Events = %#v, want empty and not nil", got.Events)
 	}
 }
 
