@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -300,7 +301,36 @@ func TestTraceFlags(t *testing.T) {
 	if _, n := count(t, "--key", "request_id"); n != 0 {
 		t.Errorf("--key request_id found %d events for a transaction id, want 0 (--key replaces match_keys)", n)
 	}
-	rep, n := count(t, "--max-files", "1")
+	// Which file is newest must not depend on the order in which a clone
+	// wrote them: a copy of the logs, one file of the trace newest.
+	logs := t.TempDir()
+	old, newest := time.Date(2025, 10, 20, 0, 0, 0, 0, time.UTC), filepath.Join(logs, "checkout", "checkout.log")
+	err := filepath.WalkDir("examples/logs", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel("examples/logs", path)
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		to := filepath.Join(logs, rel)
+		if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(to, data, 0o644); err != nil {
+			return err
+		}
+		mt := old
+		if to == newest {
+			mt = old.Add(time.Hour)
+		}
+		return os.Chtimes(to, mt, mt)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, n := count(t, "--source", logs, "--max-files", "1")
 	if n == 0 || n >= keyed {
 		t.Errorf("--max-files 1 found %d events, want some but fewer than %d", n, keyed)
 	}
