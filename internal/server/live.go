@@ -148,8 +148,16 @@ func (s *Server) live(w http.ResponseWriter, r *http.Request) {
 		_ = wsjson.Write(wctx, c, map[string]string{"type": "end", "reason": reason})
 		_ = c.Close(status, reason)
 	}
+	// Writes are bounded by a timeout of their own, not by ctx: the
+	// library closes the connection when a write's context ends while
+	// the write is still being finished, and shutdown ends ctx right when
+	// a client may have read what was just written. The connection must
+	// stay open for the end message that follows.
+	writeCtx := func() (context.Context, context.CancelFunc) {
+		return context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	}
 	send := func(ev trace.Event) error {
-		wctx, wcancel := context.WithTimeout(ctx, 10*time.Second)
+		wctx, wcancel := writeCtx()
 		defer wcancel()
 		return wsjson.Write(wctx, c, toLive(&ev))
 	}
@@ -181,10 +189,12 @@ func (s *Server) live(w http.ResponseWriter, r *http.Request) {
 	// caught_up goes out once following has begun: from then on, every
 	// new record is seen.
 	started := func() {
-		_ = wsjson.Write(ctx, c, map[string]any{"type": "caught_up", "events": len(rep.Trace.Events), "warnings": rep.Warnings})
+		wctx, wcancel := writeCtx()
+		defer wcancel()
+		_ = wsjson.Write(wctx, c, map[string]any{"type": "caught_up", "events": len(rep.Trace.Events), "warnings": rep.Warnings})
 	}
 	warn := func(msg string) {
-		wctx, wcancel := context.WithTimeout(ctx, 10*time.Second)
+		wctx, wcancel := writeCtx()
 		defer wcancel()
 		_ = wsjson.Write(wctx, c, map[string]string{"type": "warning", "message": msg})
 	}
