@@ -3,6 +3,7 @@ package blob
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"slices"
 	"strings"
@@ -36,19 +37,26 @@ func TestResume(t *testing.T) {
 		exact      bool
 		opens      []int64
 		refuse     bool // a read from an offset fails
+		whole      bool // a read from an offset answers the whole object
 	}
 	opener := func(s *store) Opener {
-		return func(_ context.Context, off int64) (io.ReadCloser, bool, error) {
+		return func(_ context.Context, off int64) (Opened, error) {
 			s.opens = append(s.opens, off)
 			if off > 0 && s.refuse {
-				return nil, false, errors.New("no range")
+				return Opened{}, errors.New("no range")
+			}
+			if s.whole {
+				off = 0
 			}
 			rest := text[off:]
+			o := Opened{Exact: s.exact, ContentRange: fmt.Sprintf("bytes %d-%d/%d", off, len(text)-1, len(text))}
 			if s.cuts > 0 && len(rest) > s.step {
 				s.cuts--
-				return &cutBody{strings.NewReader(rest[:s.step]), errCut}, s.exact, nil
+				o.Body = &cutBody{strings.NewReader(rest[:s.step]), errCut}
+			} else {
+				o.Body = &cutBody{strings.NewReader(rest), io.EOF}
 			}
-			return &cutBody{strings.NewReader(rest), io.EOF}, s.exact, nil
+			return o, nil
 		}
 	}
 	read := func(s *store, resumes int) (string, error) {
@@ -77,6 +85,7 @@ func TestResume(t *testing.T) {
 		{"resumes spent", &store{step: 10, cuts: 3, exact: true}, 2, text[:30]},
 		{"not exact", &store{step: 10, cuts: 1}, 4, text[:10]},
 		{"resume refused", &store{step: 10, cuts: 1, exact: true, refuse: true}, 4, text[:10]},
+		{"whole object again", &store{step: 10, cuts: 1, exact: true, whole: true}, 4, text[:10]},
 	} {
 		got, err := read(c.s, c.left)
 		if got != c.want || !errors.Is(err, errCut) {
@@ -85,7 +94,7 @@ func TestResume(t *testing.T) {
 	}
 }
 
-func TestResumed(t *testing.T) {
+func TestResumedAt(t *testing.T) {
 	for _, c := range []struct {
 		header string
 		off    int64
@@ -96,8 +105,8 @@ func TestResumed(t *testing.T) {
 		{"", 100, false},
 		{"bytes */200", 100, false},
 	} {
-		if err := Resumed(c.header, c.off); (err == nil) != c.ok {
-			t.Errorf("Resumed(%q, %d) = %v", c.header, c.off, err)
+		if err := resumedAt(c.header, c.off); (err == nil) != c.ok {
+			t.Errorf("resumedAt(%q, %d) = %v", c.header, c.off, err)
 		}
 	}
 }

@@ -264,10 +264,10 @@ func (st *store) Open(ctx context.Context, e blob.Entry) (io.ReadCloser, error) 
 	if g, err := strconv.ParseInt(e.Version, 10, 64); err == nil && g > 0 {
 		gen = g
 	}
-	open := func(ctx context.Context, off int64) (io.ReadCloser, bool, error) {
+	open := func(ctx context.Context, off int64) (blob.Opened, error) {
 		svc, err := st.serviceOf(ctx)
 		if err != nil {
-			return nil, false, err
+			return blob.Opened{}, err
 		}
 		call := svc.Objects.Get(st.bucket, e.Key)
 		if gen > 0 {
@@ -279,7 +279,7 @@ func (st *store) Open(ctx context.Context, e blob.Entry) (io.ReadCloser, error) 
 			call.Header().Set("Accept-Encoding", "gzip")
 		}
 		if off > 0 {
-			call.Header().Set("Range", "bytes="+strconv.FormatInt(off, 10)+"-")
+			call.Header().Set("Range", blob.RangeFrom(off))
 		}
 		var resp *http.Response
 		err = st.retry(ctx, func(ctx context.Context) error {
@@ -288,19 +288,9 @@ func (st *store) Open(ctx context.Context, e blob.Entry) (io.ReadCloser, error) 
 			return err
 		})
 		if err != nil {
-			return nil, false, err
+			return blob.Opened{}, err
 		}
-		if off > 0 {
-			err := blob.Resumed(resp.Header.Get("Content-Range"), off)
-			if err == nil && resp.StatusCode != http.StatusPartialContent {
-				err = fmt.Errorf("the store answered %d to a read from byte %d", resp.StatusCode, off)
-			}
-			if err != nil {
-				resp.Body.Close()
-				return nil, false, fmt.Errorf("object %s: %w", e.Key, err)
-			}
-		}
-		return resp.Body, gen > 0 && !resp.Uncompressed, nil
+		return blob.Opened{Body: resp.Body, Exact: gen > 0 && !resp.Uncompressed, ContentRange: resp.Header.Get("Content-Range")}, nil
 	}
 	return blob.Resume(ctx, open, retryable, maxAttempts-1)
 }

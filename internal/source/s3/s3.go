@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net/url"
-	"strconv"
 	"strings"
 	"sync"
 
@@ -220,34 +219,26 @@ func (st *store) Open(ctx context.Context, e blob.Entry) (io.ReadCloser, error) 
 	if err != nil {
 		return nil, err
 	}
-	open := func(ctx context.Context, off int64) (io.ReadCloser, bool, error) {
+	open := func(ctx context.Context, off int64) (blob.Opened, error) {
 		in := &s3.GetObjectInput{Bucket: aws.String(st.bucket), Key: aws.String(e.Key)}
 		if off > 0 {
-			in.Range = aws.String("bytes=" + strconv.FormatInt(off, 10) + "-")
+			in.Range = aws.String(blob.RangeFrom(off))
 			in.IfMatch = aws.String(e.Version)
 		}
 		out, err := c.GetObject(ctx, in)
 		if err != nil {
-			return nil, false, err
+			return blob.Opened{}, err
 		}
-		if off > 0 {
-			if err := blob.Resumed(aws.ToString(out.ContentRange), off); err != nil {
-				out.Body.Close()
-				return nil, false, fmt.Errorf("object %s: %w", e.Key, err)
-			}
-		}
-		return out.Body, e.Version != "", nil
+		return blob.Opened{Body: out.Body, Exact: e.Version != "", ContentRange: aws.ToString(out.ContentRange)}, nil
 	}
 	return blob.Resume(ctx, open, retryable, maxAttempts-1)
 }
 
 // retryable reports whether a body that broke off with err may be read on
-// with another request: a connection cut short, reset or refused, as the
-// SDK's own retryer judges its requests.
+// with another request (blob.Resume asks it only while ctx lasts): a
+// connection cut short, reset or refused, as the SDK's own retryer judges
+// its requests.
 func retryable(err error) bool {
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return false
-	}
 	return errors.Is(err, io.ErrUnexpectedEOF) ||
 		retry.RetryableConnectionError{}.IsErrorRetryable(err) == aws.TrueTernary
 }

@@ -138,11 +138,14 @@ func RunFaults(t *testing.T, c *Corpus, target string, isRead func(*http.Request
 // TXN-1000007.
 func ResumeObjects() map[string][]byte {
 	objects := map[string][]byte{}
-	for i := range 4 {
+	for i := range resumeObjects {
 		objects[fmt.Sprintf("logs/app-%d.log", i)] = LogObject("app", "TXN-9000001", i, 256<<10)
 	}
 	return objects
 }
+
+// resumeObjects is how many ResumeObjects there are.
+const resumeObjects = 4
 
 // ResumeIDs are the ids RunResume's scan must ask for.
 var ResumeIDs = []string{"TXN-9000001", "TXN-1000007"}
@@ -160,7 +163,7 @@ var ResumeIDs = []string{"TXN-9000001", "TXN-1000007"}
 // dropped on the way) must not be taken at its word: the Bucket then reads
 // the object again, with the same answer.
 func RunResume(t *testing.T, target string, isRead func(*http.Request) bool, scan func(t *testing.T, url string) ([]sourcetest.Rec, []string), resumed func(t *testing.T, h http.Header)) {
-	objects := len(ResumeObjects())
+	const objects = resumeObjects
 	clean, _ := scan(t, target)
 	if len(clean) < 8 {
 		t.Fatalf("only %d records without faults", len(clean))
