@@ -70,10 +70,10 @@ func driver(scheme string, tn tuning) source.Driver {
 
 // Source reads the objects under one Cloud Storage prefix. The client is
 // made on the first Scan; the listing is read once and kept for the later
-// scans. Close releases the client and the copies kept on disk.
+// scans. Close (the Bucket's) removes the copies kept on disk; the client
+// holds nothing to release.
 type Source struct {
 	*blob.Bucket
-	st *store
 }
 
 func open(spec source.Spec, tn tuning) (*Source, error) {
@@ -88,7 +88,7 @@ func open(spec source.Spec, tn tuning) (*Source, error) {
 	scheme, _, _ := strings.Cut(spec.Location, "://")
 	cfg.Name = func(e blob.Entry) string { return strings.ToLower(scheme) + "://" + loc.Bucket + "/" + e.Key }
 	st := &store{bucket: loc.Bucket, prefix: loc.Prefix, tn: tn}
-	return &Source{Bucket: blob.NewBucket(st, spec, cfg), st: st}, nil
+	return &Source{Bucket: blob.NewBucket(st, spec, cfg)}, nil
 }
 
 // Scan implements source.Source; see blob.Bucket.
@@ -98,12 +98,6 @@ func (s *Source) Scan(ctx context.Context, q *source.Query, out source.Output) (
 		err = fmt.Errorf("gcs: %w", err)
 	}
 	return st, err
-}
-
-// Close releases the client and removes the copies kept for later scans.
-func (s *Source) Close() error {
-	s.st.close()
-	return s.Bucket.Close()
 }
 
 // store is the blob.Store of one bucket and prefix.
@@ -146,12 +140,6 @@ func emulatorEndpoint(host string) string {
 		host = "http://" + host
 	}
 	return strings.TrimSuffix(host, "/") + "/storage/v1/"
-}
-
-func (st *store) close() {
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	st.svc = nil
 }
 
 // retry runs call until it succeeds, fails in a way that another attempt
