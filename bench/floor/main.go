@@ -24,7 +24,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime"
 	"slices"
 	"sync"
 	"unsafe"
@@ -113,48 +112,18 @@ func run(out io.Writer, loc, id string, parse bool) (int, error) {
 		return cmp.Compare(a.line, b.line)
 	})
 
-	w := bufio.NewWriterSize(out, 1<<20)
-	w.WriteString("[\n")
-	encode(w, k.recs)
-	w.WriteString("\n]\n")
-	return len(k.recs), w.Flush()
+	return len(k.recs), write(out, k.recs)
 }
 
-// chunk is how many records one worker encodes at a time.
-const chunk = 512
-
-// encode writes the records as JSON strings, as the JSON report writes
-// strings, separated by ",\n". Chunks are encoded on every core, at most
-// two per core held at once, into buffers that are used again, and
-// written in order.
-func encode(w *bufio.Writer, recs []kept) {
-	workers := max(1, runtime.GOMAXPROCS(0))
-	chunks := (len(recs) + chunk - 1) / chunk
-	results := make([]chan []byte, chunks)
-	for i := range results {
-		results[i] = make(chan []byte, 1)
-	}
-	free := make(chan []byte, 2*workers)
-	for range 2 * workers {
-		free <- nil
-	}
-	go func() {
-		for i := range chunks {
-			b := (<-free)[:0]
-			go func() {
-				for j := i * chunk; j < min(len(recs), (i+1)*chunk); j++ {
-					if j > 0 {
-						b = append(b, ",\n"...)
-					}
-					b = render.AppendJSONString(b, unsafe.String(unsafe.SliceData(recs[j].data), len(recs[j].data)))
-				}
-				results[i] <- b
-			}()
-		}
-	}()
-	for i := range chunks {
-		b := <-results[i]
-		w.Write(b)
-		free <- b
-	}
+// write writes the records as a JSON array of strings, as the JSON report
+// writes strings, encoded on every core.
+func write(out io.Writer, recs []kept) error {
+	w := bufio.NewWriterSize(out, 1<<20)
+	w.WriteString("[\n")
+	render.WriteParallel(w, len(recs), ",\n", func(b []byte, i int) []byte {
+		d := recs[i].data
+		return render.AppendJSONString(b, unsafe.String(unsafe.SliceData(d), len(d)))
+	})
+	w.WriteString("\n]\n")
+	return w.Flush()
 }

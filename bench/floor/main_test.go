@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"os"
@@ -23,11 +22,9 @@ func TestEncode(t *testing.T) {
 		recs[i] = kept{data: []byte(s)}
 	}
 	var out bytes.Buffer
-	w := bufio.NewWriter(&out)
-	w.WriteString("[\n")
-	encode(w, recs)
-	w.WriteString("\n]\n")
-	w.Flush()
+	if err := write(&out, recs); err != nil {
+		t.Fatal(err)
+	}
 	var got []string
 	if err := json.Unmarshal(out.Bytes(), &got); err != nil {
 		t.Fatalf("not JSON: %v", err)

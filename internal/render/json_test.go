@@ -292,7 +292,7 @@ func TestJSONManyEvents(t *testing.T) {
 	r := fullReport()
 	base := r.Trace.Events
 	r.Trace.Events = nil
-	for i := 0; i < 5*chunkEvents+7; i++ {
+	for i := 0; i < 5*chunkItems+7; i++ {
 		e := base[i%len(base)]
 		e.Origin.Line = int64(i)
 		r.Trace.Events = append(r.Trace.Events, e)

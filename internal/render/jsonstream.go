@@ -31,17 +31,27 @@ const eventsKey = "\n  \"events\": []"
 // hops.
 const hopsKey = "\n  \"hops\": []"
 
-// chunkEvents is how many events one worker encodes at a time.
-const chunkEvents = 512
+// chunkItems is how many items one worker encodes at a time.
+const chunkItems = 512
 
 // writeEvents writes the elements of the events array, each indented for
 // depth 2 and separated by ",\n", without the brackets.
 func writeEvents(w io.Writer, events []trace.Event) error {
-	if len(events) == 0 {
+	return WriteParallel(w, len(events), ",\n", func(b []byte, i int) []byte {
+		return appendEvent(b, &events[i])
+	})
+}
+
+// WriteParallel writes items 0 to n-1, each appended to a buffer by add,
+// separated by sep. Chunks of items are encoded on every core, at most
+// two per core held at once, and written in order; the first write error
+// ends it.
+func WriteParallel(w io.Writer, n int, sep string, add func(b []byte, i int) []byte) error {
+	if n == 0 {
 		return nil
 	}
 	workers := max(1, runtime.GOMAXPROCS(0))
-	chunks := (len(events) + chunkEvents - 1) / chunkEvents
+	chunks := (n + chunkItems - 1) / chunkItems
 	results := make([]chan []byte, chunks)
 	for i := range results {
 		results[i] = make(chan []byte, 1)
@@ -60,12 +70,11 @@ func writeEvents(w io.Writer, events []trace.Event) error {
 			go func() {
 				bp := pool.Get().(*[]byte)
 				buf := (*bp)[:0]
-				lo, hi := i*chunkEvents, min(len(events), (i+1)*chunkEvents)
-				for j := lo; j < hi; j++ {
+				for j := i * chunkItems; j < min(n, (i+1)*chunkItems); j++ {
 					if j > 0 {
-						buf = append(buf, ",\n"...)
+						buf = append(buf, sep...)
 					}
-					buf = appendEvent(buf, &events[j])
+					buf = add(buf, j)
 				}
 				results[i] <- buf
 			}()
