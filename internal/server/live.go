@@ -153,14 +153,12 @@ func (s *Server) live(w http.ResponseWriter, r *http.Request) {
 	// the write is still being finished, and shutdown ends ctx right when
 	// a client may have read what was just written. The connection must
 	// stay open for the end message that follows.
-	writeCtx := func() (context.Context, context.CancelFunc) {
-		return context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	}
-	send := func(ev trace.Event) error {
-		wctx, wcancel := writeCtx()
+	write := func(v any) error {
+		wctx, wcancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer wcancel()
-		return wsjson.Write(wctx, c, toLive(&ev))
+		return wsjson.Write(wctx, c, v)
 	}
+	send := func(ev trace.Event) error { return write(toLive(&ev)) }
 
 	rep, err := s.runTrace(ctx, req)
 	if err != nil {
@@ -189,15 +187,9 @@ func (s *Server) live(w http.ResponseWriter, r *http.Request) {
 	// caught_up goes out once following has begun: from then on, every
 	// new record is seen.
 	started := func() {
-		wctx, wcancel := writeCtx()
-		defer wcancel()
-		_ = wsjson.Write(wctx, c, map[string]any{"type": "caught_up", "events": len(rep.Trace.Events), "warnings": rep.Warnings})
+		_ = write(map[string]any{"type": "caught_up", "events": len(rep.Trace.Events), "warnings": rep.Warnings})
 	}
-	warn := func(msg string) {
-		wctx, wcancel := writeCtx()
-		defer wcancel()
-		_ = wsjson.Write(wctx, c, map[string]string{"type": "warning", "message": msg})
-	}
+	warn := func(msg string) { _ = write(map[string]string{"type": "warning", "message": msg}) }
 	err = s.cfg.Follow(ctx, req, rep, LiveOutput{Started: started, Send: send, Warn: warn})
 	switch {
 	case errors.Is(err, ErrInvalid):
