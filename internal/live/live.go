@@ -146,12 +146,12 @@ type follower struct {
 	// topic) and the calls of emit and Warn.
 	mu sync.Mutex
 	// asked is what the sources are asked for: TokenPrefix first when
-	// records are decrypted (tokens of them is 1), then the trace's ids,
-	// which ids is the rest of. Both are only ever appended to.
-	asked, ids []string
-	tokens     int
-	known      map[string]bool
-	emit       func(trace.Event) error
+	// records are decrypted (tokens of them is 1), then the trace's ids
+	// (see ids). It is only ever appended to.
+	asked  []string
+	tokens int
+	known  map[string]bool
+	emit   func(trace.Event) error
 	// undecrypted says a token that could not be decrypted was warned of.
 	undecrypted bool
 }
@@ -306,8 +306,11 @@ func (fl *follower) tail(ctx context.Context, spec source.Spec, ready chan<- str
 func (fl *follower) addID(id string) {
 	fl.known[id] = true
 	fl.asked = append(fl.asked, id)
-	fl.ids = fl.asked[fl.tokens:]
 }
+
+// ids returns the trace's ids followed now, asked without the token
+// prefix; called with fl.mu held.
+func (fl *follower) ids() []string { return fl.asked[fl.tokens:] }
 
 // askedIDs returns what the sources are asked for now (see asked); the
 // list is only appended to.
@@ -509,7 +512,7 @@ func (fl *follower) record(t *tracked, line []byte) error {
 func (fl *follower) handle(spec source.Spec, rec *source.Record) error {
 	ev := engine.NewEvent(spec, source.Redact(spec.Location), rec)
 	fields := ev.Fields
-	kv, ok := fl.matcher.Find(rec.Data, fields, fl.ids)
+	kv, ok := fl.matcher.Find(rec.Data, fields, fl.ids())
 	if !ok {
 		return nil
 	}
@@ -519,7 +522,7 @@ func (fl *follower) handle(spec source.Spec, rec *source.Record) error {
 	ev.Matched = trace.Match{Key: kv.Key, Value: kv.Value}
 	if fl.opt.Follow {
 		for _, l := range fl.matcher.Links(rec.Data, fields) {
-			if !fl.known[l.Value] && len(fl.ids) < fl.opt.MaxLinkedIDs+1 {
+			if !fl.known[l.Value] && len(fl.ids()) < fl.opt.MaxLinkedIDs+1 {
 				fl.addID(l.Value)
 			}
 		}
@@ -551,7 +554,7 @@ func (fl *follower) decrypt(path string, data []byte) ([]byte, bool) {
 // mayHold is a quick test that the line contains one of the ids at all;
 // called with fl.mu held.
 func (fl *follower) mayHold(line []byte) bool {
-	for _, id := range fl.ids {
+	for _, id := range fl.ids() {
 		if bytes.Contains(line, []byte(id)) {
 			return true
 		}
